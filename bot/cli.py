@@ -1,0 +1,94 @@
+"""The ``kaizen`` command line (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.panel import Panel
+
+from bot import migrate
+from bot.config import Settings, SettingsError, load_settings
+from bot.prompts import QuestionSetError, load_question_sets
+
+app = typer.Typer(
+    help="Kaizen bot: continuous-improvement check-ins for software and ML teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+
+
+def settings_or_exit() -> Settings:
+    """Load settings, or print every configuration problem and exit with status 2."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print("[bold red]Kaizen cannot start: the configuration has problems.[/]")
+        for problem in exc.problems:
+            err.print(f"  • {problem}")
+        err.print("See .env.example for every variable and what it means.")
+        raise typer.Exit(2) from None
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=True)],
+    )
+
+
+SANDBOX_HELP = """No chat platform is configured, so there is nothing to connect to yet.
+
+[bold]Slack[/] (Socket Mode, no public URL needed): create the app from
+  deploy/slack/manifest.yml, then put in .env:
+    SLACK_BOT_TOKEN=xoxb-...   SLACK_APP_TOKEN=xapp-...
+[bold]Slack[/] (HTTP): SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, and point the app's
+  request URLs at https://<your host>/slack/events
+[bold]Microsoft Teams[/]: CLIENT_ID, CLIENT_SECRET and TENANT_ID of your Azure Bot.
+
+Every variable is explained in .env.example. The database ({db}) is ready."""
+
+
+@app.command()
+def run() -> None:
+    """Start the bot (Slack, Teams, or the local sandbox when neither is configured)."""
+    settings = settings_or_exit()
+    _setup_logging(settings.log_level)
+    try:
+        load_question_sets(settings.prompts_dir)
+    except QuestionSetError as exc:
+        err.print(f"[bold red]Kaizen cannot start:[/] {exc}")
+        raise typer.Exit(2) from None
+    migrate.upgrade(settings.database_url)
+    if settings.sandbox:
+        err.print(Panel(SANDBOX_HELP.format(db=settings.database_url), title="Kaizen bot"))
+        return
+    import uvicorn
+
+    from bot.db import Database
+    from bot.web import create_app
+
+    logging.getLogger("kaizen").info("Starting: %s", settings.describe_platforms())
+    web = create_app(settings, Database(settings.database_url))
+    uvicorn.run(web, host="0.0.0.0", port=settings.port, log_config=None)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations up to the latest schema."""
+    settings = settings_or_exit()
+    migrate.upgrade(settings.database_url)
+    revision = migrate.current_revision(settings.database_url)
+    Console().print(f"Database schema is at revision [bold]{revision}[/].")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.config import load_settings
+from bot.db import Database
+from bot.web import create_app
+
+
+def test_help_lists_the_commands_with_descriptions() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "run" in result.output and "Start the bot" in result.output
+    assert "db" in result.output
+
+
+PROMPTS = str(Path(__file__).resolve().parent.parent / "prompts")
+
+
+def test_run_without_a_platform_explains_what_to_configure(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}", "KAIZEN_PROMPTS_DIR": PROMPTS}
+    result = CliRunner().invoke(app, ["run"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "SLACK_BOT_TOKEN" in result.output and "CLIENT_ID" in result.output
+    assert (tmp_path / "k.db").exists()
+
+
+def test_a_broken_question_file_stops_the_start(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "standup.toml").write_text("[[questions]]\nkey = 'standup.today'\n")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}", "KAIZEN_PROMPTS_DIR": str(prompts)}
+    result = CliRunner().invoke(app, ["run"], env=env)
+    assert result.exit_code == 2
+    assert "standup.toml" in result.output and "text is missing" in result.output
+
+
+def test_bad_configuration_stops_with_every_problem(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": "s", "PORT": "x"}
+    result = CliRunner().invoke(app, ["run"], env=env)
+    assert result.exit_code == 2
+    assert "xoxb-" in result.output and "PORT" in result.output
+
+
+async def test_healthz_reports_database_reachability(database_url: str) -> None:
+    settings = load_settings({"DATABASE_URL": database_url}, env_file=None)
+    web = create_app(settings, Database(database_url))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(web), base_url="http://t") as c:
+        response = await c.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "up"}
+
+
+async def test_healthz_is_503_when_the_database_is_down() -> None:
+    url = "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=1"
+    settings = load_settings({"DATABASE_URL": url}, env_file=None)
+    web = create_app(settings, Database(url))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(web), base_url="http://t") as c:
+        response = await c.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
