@@ -43,6 +43,7 @@ def _setup_logging(level: str) -> None:
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=True)],
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
 
 
 SANDBOX_HELP = """No chat platform is configured, so there is nothing to connect to yet.
