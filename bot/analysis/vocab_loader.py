@@ -1,0 +1,487 @@
+"""Load and validate the editable vocabulary in ``bot/analysis/vocab/*.toml``.
+
+The vocabulary is data, not code, so a team can teach the analyser its own jargon without a
+release. Because users edit these files by hand, every problem is reported as a
+:class:`VocabError` naming the file and the key, instead of a bare ``KeyError`` or a regex
+traceback deep inside the classifier.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.analysis.labels import CONCERNS, WASTES
+
+DEFAULT_VOCAB_DIR = Path(__file__).with_name("vocab")
+
+SHARED_FILE = "_shared.toml"
+DIGIT_TRIGGER = "#digit"
+TROUBLE = "#trouble"
+GOOD_NEWS = "#good"
+"""Pseudo-trigger of patterns that start with a digit (``\\d``): run only if the reply has one."""
+CONCEPTS_FILE = "concepts.toml"
+
+
+class VocabError(ValueError):
+    """A vocabulary file is missing, unreadable or has a wrong key; the message names both."""
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One top-level alternative of a pattern, with the word prefix that must be present."""
+
+    regex: re.Pattern[str]
+    triggers: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One phrase of a label's vocabulary, already compiled.
+
+    ``branches`` splits a top-level ``a|b|c`` into separately triggered alternatives, so a long
+    alternation only costs a regex search for the alternatives whose first word is present.
+    """
+
+    label: str
+    source: str
+    regex: re.Pattern[str]
+    weight: float
+    needs_trouble: bool
+    negatable: bool
+    trigger: str | None
+    branches: tuple[Branch, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LabelVocab:
+    """Everything one ``<label>.toml`` says about its label."""
+
+    label: str
+    patterns: tuple[Pattern, ...]
+    ignore: re.Pattern[str] | None
+    priors: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedVocab:
+    """Label-independent cues from ``_shared.toml``: negation, quiet replies, trouble, good news."""
+
+    negation_words: frozenset[str]
+    negation_phrases: tuple[str, ...]
+    quiet: re.Pattern[str]
+    trouble: re.Pattern[str]
+    good_news: re.Pattern[str]
+    ignore: re.Pattern[str]
+    cue_patterns: tuple[Pattern, ...] = ()
+    """``trouble`` and ``good_news`` as triggered patterns labelled ``#trouble``/``#good``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Concepts:
+    """Synonym table for themes: word (or word prefix ending in ``*``) -> concept id."""
+
+    exact: Mapping[str, str]
+    prefixes: Mapping[str, str]
+    labels: Mapping[str, str]
+    stopwords: frozenset[str]
+    weights: Mapping[str, float] = field(default_factory=dict)
+    prefix_lengths: tuple[int, ...] = field(default=())
+
+    def concept_of(self, token: str) -> str | None:
+        """Map one lower-case token to its concept id, or ``None``."""
+        hit = self.exact.get(token)
+        if hit is not None:
+            return hit
+        for n in self.prefix_lengths:
+            if len(token) >= n:
+                hit = self.prefixes.get(token[:n])
+                if hit is not None:
+                    return hit
+        return None
+
+
+_LEADING_WORD = re.compile(r"(?:\\b)?([a-z0-9]+)")
+
+
+def derive_trigger(pattern: str) -> str | None:
+    """The literal word prefix every match of ``pattern`` must start with, if any.
+
+    The classifier only runs a pattern when some token of the reply starts with its trigger,
+    which is what keeps the per-reply cost flat as the vocabulary grows. Patterns that start
+    with a group, a class or contain a top-level alternation get no trigger and always run.
+    """
+    if _top_level_alternation(pattern):
+        return None
+    m = _LEADING_WORD.match(pattern)
+    if not m:
+        return None
+    word = m.group(1)
+    nxt = pattern[m.end() : m.end() + 1]
+    if nxt and nxt in "?*{":
+        word = word[:-1]
+    if nxt == "(" or nxt == "[":
+        # "re(?:ran|run)" or "block[s]": the literal part is still a valid prefix.
+        pass
+    return word if len(word) >= 2 else None
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ``)`` closing the group opened at ``start``, or -1."""
+    depth = 0
+    escaped = False
+    in_class = False
+    for i in range(start, len(pattern)):
+        ch = pattern[i]
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def derive_triggers(pattern: str, depth: int = 0) -> tuple[str, ...] | None:
+    """All literal word prefixes one of which every match must start with, or ``None``.
+
+    Handles a leading group of alternatives, so ``(nobody|no one) uses`` is triggered by
+    "nobody" or "no"; anything it cannot reason about (classes, optional groups) gives ``None``,
+    meaning "always run", which is slower but never wrong.
+    """
+    if depth > 3:
+        return None
+    alts = split_top_level(pattern)
+    if len(alts) > 1:
+        out: list[str] = []
+        for alt in alts:
+            got = derive_triggers(alt, depth + 1)
+            if got is None:
+                return None
+            out.extend(got)
+        return tuple(dict.fromkeys(out))
+    if pattern.startswith("("):
+        end = _group_end(pattern, 0)
+        if end < 0 or pattern[end + 1 : end + 2] in ("?", "*", "{"):
+            return None
+        inner = pattern[1:end]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        elif inner.startswith("?"):
+            return None
+        return derive_triggers(inner, depth + 1)
+    if pattern.startswith("\\d"):
+        return (DIGIT_TRIGGER,)
+    single = derive_trigger(pattern)
+    return (single,) if single else None
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    depth = 0
+    escaped = False
+    in_class = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+        elif in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
+
+
+def split_top_level(pattern: str) -> list[str]:
+    """Split ``pattern`` on ``|`` outside groups and character classes."""
+    parts: list[str] = []
+    depth = 0
+    escaped = False
+    in_class = False
+    cur: list[str] = []
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def _compile(src: str, where: str, *, anchored: bool = True) -> re.Pattern[str]:
+    """Compile a user regex with an implicit word start, reporting errors with their location."""
+    if not isinstance(src, str) or not src.strip():
+        raise VocabError(f"{where}: expected a non-empty regex string, got {src!r}")
+    unescaped = re.sub(r"\\.", "", src)
+    if unescaped != unescaped.lower():
+        raise VocabError(
+            f"{where}: patterns are matched against lower-cased text; write {src!r} in lower case"
+        )
+    try:
+        return re.compile((r"(?<![a-z0-9])(?:" if anchored else "(?:") + src + ")")
+    except re.error as exc:
+        raise VocabError(f"{where}: invalid regex {src!r}: {exc}") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise VocabError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise VocabError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _regex_list(data: Mapping[str, Any], key: str, path: Path) -> tuple[re.Pattern[str], ...]:
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        raise VocabError(f"{path}: key '{key}' must be a list of regex strings")
+    return tuple(_compile(s, f"{path}: {key}[{i}]") for i, s in enumerate(raw))
+
+
+_ALLOWED_LABEL_KEYS = {"label", "description", "ignore", "priors", "patterns"}
+_ALLOWED_PATTERN_KEYS = {"match", "weight", "needs_trouble", "negatable", "note"}
+
+
+def load_label(path: Path) -> LabelVocab:
+    """Load one ``<label>.toml``; the file stem must be a known label id."""
+    data = _read(path)
+    label = data.get("label")
+    if label != path.stem:
+        raise VocabError(
+            f"{path}: key 'label' must equal the file name {path.stem!r}, got {label!r}"
+        )
+    if label not in WASTES and label not in CONCERNS:
+        raise VocabError(f"{path}: key 'label': unknown label {label!r}")
+    unknown = set(data) - _ALLOWED_LABEL_KEYS
+    if unknown:
+        raise VocabError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+    priors_raw = data.get("priors", {})
+    if not isinstance(priors_raw, dict):
+        raise VocabError(f"{path}: key 'priors' must be a table of question key = number")
+    priors: dict[str, float] = {}
+    for q, w in priors_raw.items():
+        if isinstance(w, bool) or not isinstance(w, int | float):
+            raise VocabError(f"{path}: priors.{q!r} must be a number, got {w!r}")
+        if not 0.0 <= float(w) <= 1.0:
+            raise VocabError(f"{path}: priors.{q!r} must be between 0 and 1, got {w!r}")
+        priors[q] = float(w)
+    raw_patterns = data.get("patterns", [])
+    if not isinstance(raw_patterns, list) or not raw_patterns:
+        raise VocabError(f"{path}: key 'patterns' must be a non-empty array of [[patterns]] tables")
+    patterns: list[Pattern] = []
+    for i, entry in enumerate(raw_patterns):
+        where = f"{path}: patterns[{i}]"
+        if not isinstance(entry, dict):
+            raise VocabError(f"{where}: expected a table")
+        extra = set(entry) - _ALLOWED_PATTERN_KEYS
+        if extra:
+            raise VocabError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+        if "match" not in entry:
+            raise VocabError(f"{where}: missing key 'match'")
+        src = entry["match"]
+        weight = entry.get("weight", 0.5)
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise VocabError(f"{where}.weight: must be a number, got {weight!r}")
+        if not -2.0 <= float(weight) <= 2.0:
+            raise VocabError(f"{where}.weight: must be between -2 and 2, got {weight!r}")
+        flags = {}
+        for key in ("needs_trouble", "negatable"):
+            val = entry.get(key, key == "negatable")
+            if not isinstance(val, bool):
+                raise VocabError(f"{where}.{key}: must be true or false, got {val!r}")
+            flags[key] = val
+        regex = _compile(src, f"{where}.match")
+        branches = tuple(
+            # unanchored so the regex engine can use its fast literal-prefix scan; the classifier
+            # checks the word start itself
+            Branch(regex=_compile(b, f"{where}.match", anchored=False), triggers=derive_triggers(b))
+            for b in split_top_level(src)
+        )
+        patterns.append(
+            Pattern(
+                label=label,
+                source=src,
+                regex=regex,
+                weight=float(weight),
+                needs_trouble=flags["needs_trouble"],
+                negatable=flags["negatable"],
+                trigger=derive_trigger(src),
+                branches=branches,
+            )
+        )
+    return LabelVocab(
+        label=label,
+        patterns=tuple(patterns),
+        ignore=_alternation(_regex_list(data, "ignore", path)) if data.get("ignore") else None,
+        priors=priors,
+    )
+
+
+def _alternation(pats: tuple[re.Pattern[str], ...], anchor: str = "") -> re.Pattern[str]:
+    if not pats:
+        return re.compile(r"(?!x)x")
+    body = "|".join(p.pattern for p in pats)
+    return re.compile(anchor + "(?:" + body + ")")
+
+
+def load_shared(path: Path) -> SharedVocab:
+    """Load ``_shared.toml`` (negation cues, quiet replies, trouble and good-news cues)."""
+    data = _read(path)
+    for key in ("negation", "quiet", "trouble", "good_news"):
+        if key not in data:
+            raise VocabError(f"{path}: missing key {key!r}")
+    negation = data["negation"]
+    if not isinstance(negation, list) or not all(
+        isinstance(w, str) and re.fullmatch(r"[a-z][a-z' -]*", w) for w in negation
+    ):
+        raise VocabError(f"{path}: key 'negation' must be a list of lower-case words or phrases")
+    quiet = _regex_list(data, "quiet", path)
+    cues: list[Pattern] = []
+    for key, label in (("trouble", TROUBLE), ("good_news", GOOD_NEWS)):
+        for i, src in enumerate(data[key]):
+            where = f"{path}: {key}[{i}]"
+            cues.append(
+                Pattern(
+                    label=label,
+                    source=src,
+                    regex=_compile(src, where),
+                    weight=0.0,
+                    needs_trouble=False,
+                    negatable=key == "trouble",
+                    trigger=derive_trigger(src),
+                    branches=tuple(
+                        Branch(_compile(b, where, anchored=False), derive_triggers(b))
+                        for b in split_top_level(src)
+                    ),
+                )
+            )
+    return SharedVocab(
+        cue_patterns=tuple(cues),
+        negation_words=frozenset(w for w in negation if " " not in w),
+        negation_phrases=tuple(w for w in negation if " " in w),
+        quiet=_alternation(quiet, anchor=r"^\W*"),
+        trouble=_alternation(_regex_list(data, "trouble", path)),
+        good_news=_alternation(_regex_list(data, "good_news", path)),
+        ignore=_alternation(_regex_list(data, "ignore", path)),
+    )
+
+
+def load_concepts(path: Path) -> Concepts:
+    """Load ``concepts.toml``: the synonym table used to group replies into themes."""
+    data = _read(path)
+    stop = data.get("stopwords", [])
+    if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
+        raise VocabError(f"{path}: key 'stopwords' must be a list of strings")
+    concepts = data.get("concepts")
+    if not isinstance(concepts, dict) or not concepts:
+        raise VocabError(f"{path}: missing table [concepts.<id>]")
+    exact: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    weights: dict[str, float] = {}
+    for cid, body in concepts.items():
+        where = f"{path}: concepts.{cid}"
+        if not re.fullmatch(r"[a-z0-9_]+", cid):
+            raise VocabError(f"{where}: concept ids must be lower-case letters, digits, underscore")
+        if not isinstance(body, dict):
+            raise VocabError(f"{where}: expected a table with 'label' and 'terms'")
+        label = body.get("label")
+        terms = body.get("terms")
+        if not isinstance(label, str) or not label:
+            raise VocabError(f"{where}.label: must be a non-empty string")
+        if not isinstance(terms, list) or not terms:
+            raise VocabError(f"{where}.terms: must be a non-empty list of words")
+        labels[cid] = label
+        weight = body.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 3:
+            raise VocabError(f"{where}.weight: must be a number in (0, 3], got {weight!r}")
+        weights[cid] = float(weight)
+        extra = set(body) - {"label", "terms", "weight"}
+        if extra:
+            raise VocabError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+        for t in terms:
+            if not isinstance(t, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*\*?", t):
+                raise VocabError(
+                    f"{where}.terms: {t!r} must be one lower-case word (hyphens allowed), "
+                    "optionally ending in * for a prefix"
+                )
+            table = prefixes if t.endswith("*") else exact
+            key = t.rstrip("*")
+            if key in table and table[key] != cid:
+                raise VocabError(f"{where}.terms: {t!r} already belongs to concept {table[key]!r}")
+            table[key] = cid
+    return Concepts(
+        exact=exact,
+        prefixes=prefixes,
+        labels=labels,
+        stopwords=frozenset(stop),
+        weights=weights,
+        prefix_lengths=tuple(sorted({len(p) for p in prefixes}, reverse=True)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The whole vocabulary directory, loaded once and shared by all replies."""
+
+    labels: Mapping[str, LabelVocab]
+    shared: SharedVocab
+    concepts: Concepts
+
+
+def load_vocabulary(vocab_dir: Path | None = None) -> Vocabulary:
+    """Load every label file, ``_shared.toml`` and ``concepts.toml`` from ``vocab_dir``.
+
+    All 15 labels must have a file: a missing one is an error rather than a silently dead label.
+    """
+    vdir = Path(vocab_dir) if vocab_dir is not None else DEFAULT_VOCAB_DIR
+    if not vdir.is_dir():
+        raise VocabError(f"{vdir}: vocabulary directory not found")
+    labels: dict[str, LabelVocab] = {}
+    for label in WASTES + CONCERNS:
+        labels[label] = load_label(vdir / f"{label}.toml")
+    for extra in sorted(vdir.glob("*.toml")):
+        if extra.stem not in labels and extra.name not in (SHARED_FILE, CONCEPTS_FILE):
+            raise VocabError(f"{extra}: unexpected file; label files must be named <label id>.toml")
+    return Vocabulary(
+        labels=labels,
+        shared=load_shared(vdir / SHARED_FILE),
+        concepts=load_concepts(vdir / CONCEPTS_FILE),
+    )

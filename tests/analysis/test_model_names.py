@@ -1,0 +1,48 @@
+"""Model name detection: configured list first, then name-shaped patterns."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.analysis.model_names import find_model
+
+
+def test_known_list_wins_and_tolerates_missing_version() -> None:
+    known = ["fraud-scorer-v4", "churn-v3"]
+    assert find_model("fraud-scorer p99 is up", known) == "fraud-scorer-v4"
+    assert find_model("FRAUD-SCORER-V4 retrain done", known) == "fraud-scorer-v4"
+
+
+def test_known_list_matches_last_word_with_version() -> None:
+    assert find_model("ranker v7 is slow again", ["search-ranker-v7"]) == "search-ranker-v7"
+
+
+def test_known_list_earliest_mention() -> None:
+    known = ["churn-v3", "ltv-model"]
+    assert find_model("ltv-model and then churn-v3", known) == "ltv-model"
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("eta-predictor-v2 drifted", "eta-predictor-v2"),
+        ("the invoice-classifier keeps mislabelling", "invoice-classifier"),
+        ("retrained basket-gbm overnight", "basket-gbm"),
+        ("pricing-v5 rollout paused", "pricing-v5"),
+    ],
+)
+def test_patterns_when_unknown(text: str, model: str) -> None:
+    assert find_model(text) == model
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "follow-up from the on-call handover, re-ran the job",
+        "p99 on the A100 pool",
+        "moved to v3 of the api",
+        "state-of-the-art results in real-time",
+    ],
+)
+def test_no_false_positives(text: str) -> None:
+    assert find_model(text) is None
