@@ -1,0 +1,1 @@
+"""Slack adapter: Bolt app, listeners and Block Kit renderers."""

@@ -1,0 +1,1 @@
+"""Block Kit renderers: pure functions from core data classes to plain dicts."""

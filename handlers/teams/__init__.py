@@ -1,0 +1,1 @@
+"""Microsoft Teams adapter: Teams SDK app, listeners and Adaptive Card renderers."""

@@ -1,0 +1,1 @@
+"""Adaptive Card renderers: pure functions from core data classes to card dicts."""
