@@ -6,11 +6,11 @@ import logging
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.panel import Panel
 
 from bot import migrate
-from bot.config import Settings, SettingsError, load_settings
+from bot.cli import analysis, digest
+from bot.cli.common import err, settings_or_exit, setup_logging
 from bot.prompts import QuestionSetError, load_question_sets
 
 app = typer.Typer(
@@ -21,30 +21,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-err = Console(stderr=True)
-
-
-def settings_or_exit() -> Settings:
-    """Load settings, or print every configuration problem and exit with status 2."""
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        err.print("[bold red]Kaizen cannot start: the configuration has problems.[/]")
-        for problem in exc.problems:
-            err.print(f"  • {problem}")
-        err.print("See .env.example for every variable and what it means.")
-        raise typer.Exit(2) from None
-
-
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=True)],
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
-
 
 SANDBOX_HELP = """No chat platform is configured, so there is nothing to connect to yet.
 
@@ -62,7 +38,7 @@ Every variable is explained in .env.example. The database ({db}) is ready."""
 def run() -> None:
     """Start the bot (Slack, Teams, or the local sandbox when neither is configured)."""
     settings = settings_or_exit()
-    _setup_logging(settings.log_level)
+    setup_logging(settings.log_level)
     try:
         load_question_sets(settings.prompts_dir)
     except QuestionSetError as exc:
@@ -89,6 +65,10 @@ def db_upgrade() -> None:
     migrate.upgrade(settings.database_url)
     revision = migrate.current_revision(settings.database_url)
     Console().print(f"Database schema is at revision [bold]{revision}[/].")
+
+
+analysis.register(app)
+digest.register(app)
 
 
 def main() -> None:
