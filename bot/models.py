@@ -198,7 +198,7 @@ class Occurrence(SQLModel, table=True):
     claimed_by: str = Field(default="", sa_type=String(128))
     claimed_at: datetime = _created()
     sent_at: datetime | None = _optional_ts()
-    message_ref: str | None = Field(default=None, sa_type=String(255))
+    message_ref: str | None = Field(default=None, sa_type=String(255), index=True)
 
 
 class Theme(SQLModel, table=True):
@@ -311,3 +311,20 @@ class ProcessedEvent(SQLModel, table=True):
     platform: str = Field(sa_type=String(16))
     event_id: str = Field(sa_type=String(255))
     received_at: datetime = _created()
+
+
+class MemberSkip(SQLModel, table=True):
+    """Days a member is not to be nudged: one day (``/kaizen skip fri``) or an away range.
+
+    ``channel_id`` empty means every channel, which is what people mean by "I'm on holiday".
+    """
+
+    __tablename__ = "member_skips"
+    __table_args__ = (Index("ix_member_skips_member_days", "member_id", "first_day", "last_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = _fk("members.id", ondelete="CASCADE", nullable=False, index=False)
+    channel_id: int | None = _fk("channels.id", ondelete="CASCADE", nullable=True)
+    first_day: date
+    last_day: date
+    created_at: datetime = _created()

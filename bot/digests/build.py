@@ -16,6 +16,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.analysis.labels import WASTES, display_name
+from bot.analysis.themes import is_recurring
 from bot.db import Database
 from bot.digests.model import (
     CategoryTotal,
@@ -58,11 +59,6 @@ class _Mention:
     theme_id: int | None
     label: str
     hours: float | None
-
-
-def is_recurring(weeks: set[str], people: int) -> bool:
-    """The taxonomy's rule: seen in two or more ISO weeks, or from three or more people."""
-    return len(weeks) >= 2 or people >= 3
 
 
 async def latest_active_channel(db: Database) -> int | None:
@@ -205,10 +201,12 @@ def _short(text: str) -> str:
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
-def _people(mentions: list[_Mention]) -> int:
+def _people(mentions: list[_Mention]) -> set[str]:
     """Distinct people; each anonymous reply counts as one person, never merged or revealed."""
-    named = {m.member_id for m in mentions if m.member_id is not None and not m.anonymous}
-    return len(named) + sum(1 for m in mentions if m.member_id is None or m.anonymous)
+    return {
+        f"reply:{m.reply_id}" if m.member_id is None or m.anonymous else f"member:{m.member_id}"
+        for m in mentions
+    }
 
 
 def _themes(
@@ -236,7 +234,7 @@ def _themes(
         count = per_week.get(week, 0)
         hours = [m.hours for m in {m.reply_id: m for m in now_ms}.values() if m.hours]
         category = Counter(m.label for m in ms).most_common(1)[0][0]
-        people = _people(list({m.reply_id: m for m in ms}.values()))
+        people = _people(ms)
         recurring = is_recurring({m.week for m in ms}, people)
         previous = [c for _, c in weekly[:-1] if c]
         trend = "new" if not previous else _trend(count, previous[-1])
@@ -250,7 +248,7 @@ def _themes(
                     count=count,
                     weekly=weekly,
                     trend=trend,
-                    people=people,
+                    people=len(people),
                     hours_lost=round(sum(hours), 1) if hours else None,
                     quotes=(),
                     recurring=recurring,
@@ -302,6 +300,25 @@ def _history(
     return tuple(points)
 
 
+def concern_item(
+    c: Concern, names: dict[int | None, str], as_of: datetime, sla_days: int
+) -> ConcernItem:
+    """How an unresolved concern reads in a digest, a list or an updated message."""
+    assert c.id is not None
+    age = max(0, (as_of - c.opened_at).days)
+    return ConcernItem(
+        id=c.id,
+        kind=c.kind,
+        model=c.model,
+        summary=c.summary,
+        status=c.status,
+        age_days=age,
+        owner=names.get(c.owner_id) if c.owner_id else None,
+        last_mention=c.last_mentioned_at.date(),
+        overdue=age > sla_days,
+    )
+
+
 def _concerns(
     concerns: list[Concern],
     names: dict[int | None, str],
@@ -311,25 +328,11 @@ def _concerns(
     sla_days: int,
 ) -> tuple[tuple[ConcernItem, ...], tuple[ResolvedItem, ...]]:
     as_of = min(now, week_end)
-    unresolved = []
-    for c in concerns:
-        if c.status == ConcernStatus.RESOLVED and c.resolved_at is not None:
-            continue
-        assert c.id is not None
-        age = max(0, (as_of - c.opened_at).days)
-        unresolved.append(
-            ConcernItem(
-                id=c.id,
-                kind=c.kind,
-                model=c.model,
-                summary=c.summary,
-                status=c.status,
-                age_days=age,
-                owner=names.get(c.owner_id) if c.owner_id else None,
-                last_mention=c.last_mentioned_at.date(),
-                overdue=age > sla_days,
-            )
-        )
+    unresolved = [
+        concern_item(c, names, as_of, sla_days)
+        for c in concerns
+        if not (c.status == ConcernStatus.RESOLVED and c.resolved_at is not None)
+    ]
     unresolved.sort(key=lambda i: (not i.overdue, -i.age_days, i.id))
     resolved = sorted(
         (
@@ -347,6 +350,33 @@ def _concerns(
         key=lambda r: r.resolved_at,
     )
     return tuple(unresolved), tuple(resolved)
+
+
+async def open_concern_items(
+    db: Database,
+    channel_id: int,
+    *,
+    sla_days: int = DEFAULT_CONCERN_SLA_DAYS,
+    clock: Clock = utcnow,
+) -> list[ConcernItem]:
+    """A channel's unresolved concerns, overdue and oldest first, ready to render."""
+    async with db.session() as s:
+        rows = list(
+            await s.exec(
+                select(Concern).where(
+                    Concern.channel_id == channel_id,
+                    col(Concern.status) != ConcernStatus.RESOLVED.value,
+                )
+            )
+        )
+        owner_ids = {c.owner_id for c in rows if c.owner_id is not None}
+        names = {
+            m.id: (m.display_name or m.platform_user_id)
+            for m in await s.exec(select(Member).where(col(Member.id).in_(owner_ids)))
+        }
+    now = clock()
+    items = [concern_item(c, names, now, sla_days) for c in rows]
+    return sorted(items, key=lambda i: (not i.overdue, -i.age_days, i.id))
 
 
 async def _participation(

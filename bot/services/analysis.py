@@ -167,6 +167,43 @@ class Analyser:
             log.info("reply %s refreshed concern %s", reply_id, concern_id)
         return ReplyAnalysis(reply_id, reading, theme_id, size, concern_ids)
 
+    async def correct(self, reply_id: int, wastes: list[str], concerns: list[str]) -> ReplyAnalysis:
+        """A person's labels replace the machine's (*Change category*, the shortcut modal).
+
+        They are stored with origin ``user``: they survive ``reprocess`` and become labelled
+        examples that the workspace's classifier uses for similar replies from now on.
+        """
+        from bot.analysis.labels import kind_of
+
+        for label in [*wastes, *concerns]:
+            kind_of(label)  # raises ValueError naming an unknown label
+        async with self.db.session() as s:
+            reply, channel = await _reply_and_channel(s, reply_id)
+            assert reply.id is not None
+            old = list(await s.exec(select(Finding).where(Finding.reply_id == reply.id)))
+            hours = next((f.hours_lost for f in old if f.hours_lost is not None), None)
+            for finding in old:
+                await s.delete(finding)
+            for i, label in enumerate(sorted(set(wastes))):
+                s.add(
+                    Finding(
+                        reply_id=reply.id,
+                        kind=FindingKind.WASTE.value,
+                        label=label,
+                        hours_lost=hours if i == 0 else None,
+                        origin=USER,
+                    )
+                )
+            for label in sorted(set(concerns)):
+                s.add(
+                    Finding(
+                        reply_id=reply.id, kind=FindingKind.CONCERN.value, label=label, origin=USER
+                    )
+                )
+            await s.commit()
+            self.corrections_changed(channel.workspace_id)
+            return await self._existing(s, reply)
+
     async def _existing(self, s: AsyncSession, reply: Reply) -> ReplyAnalysis:
         assert reply.id is not None
         findings = list(await s.exec(select(Finding).where(Finding.reply_id == reply.id)))

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, update
-from sqlmodel import col, select
+from sqlalchemy import delete, update
+from sqlmodel import select
 
 from bot.db import Database
-from bot.models import (
-    Concern,
-    ConcernEvent,
-    Finding,
-    Member,
-    Occurrence,
-    Reply,
-    Theme,
-)
+from bot.models import Concern, ConcernEvent, Member, Occurrence, Reply
+from bot.services.replies import remove_replies
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,49 +31,10 @@ async def forget_member(db: Database, member_id: int) -> ForgetReport:
     them go too.
     """
     async with db.session() as s:
-        reply_ids = list(await s.exec(select(Reply.id).where(Reply.member_id == member_id)))
-        theme_ids = set(
-            t
-            for t in await s.exec(
-                select(Reply.theme_id).where(
-                    Reply.member_id == member_id, col(Reply.theme_id).is_not(None)
-                )
-            )
-        )
-        findings = 0
-        if reply_ids:
-            findings = (
-                await s.exec(
-                    select(func.count())
-                    .select_from(Finding)
-                    .where(col(Finding.reply_id).in_(reply_ids))
-                )
-            ).one()
-            await s.exec(delete(Finding).where(col(Finding.reply_id).in_(reply_ids)))  # type: ignore[call-overload]
-            await s.exec(  # type: ignore[call-overload]
-                update(Concern)
-                .where(col(Concern.source_reply_id).in_(reply_ids))
-                .values(source_reply_id=None)
-            )
-            await s.exec(delete(Reply).where(col(Reply.id).in_(reply_ids)))  # type: ignore[call-overload]
-
-        themes_removed = 0
-        for theme_id in theme_ids:
-            theme = await s.get(Theme, theme_id)
-            if theme is None:
-                continue
-            remaining = (
-                await s.exec(
-                    select(func.count()).select_from(Reply).where(Reply.theme_id == theme_id)
-                )
-            ).one()
-            if remaining == 0:
-                await s.delete(theme)
-                themes_removed += 1
-            else:
-                theme.reply_count = remaining
-                s.add(theme)
-
+        reply_ids = [
+            r for r in await s.exec(select(Reply.id).where(Reply.member_id == member_id)) if r
+        ]
+        removal = await remove_replies(s, reply_ids)
         touched = set()
         for column in ("owner_id", "opened_by_id", "resolved_by_id"):
             ids = await s.exec(select(Concern.id).where(getattr(Concern, column) == member_id))
@@ -97,8 +51,8 @@ async def forget_member(db: Database, member_id: int) -> ForgetReport:
             await s.delete(member)
         await s.commit()
         return ForgetReport(
-            replies=len(reply_ids),
-            findings=int(findings),
-            themes_removed=themes_removed,
+            replies=removal.replies,
+            findings=removal.findings,
+            themes_removed=removal.themes_removed,
             concerns_unattributed=len(touched),
         )

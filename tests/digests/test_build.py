@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.analysis.themes import is_recurring
 from bot.db import Database
-from bot.digests.build import build_digest, is_recurring, latest_active_channel
+from bot.digests.build import build_digest, latest_active_channel
 from bot.models import Channel, Finding, Occurrence, Reply, Theme
 from bot.services import concerns, directory
 from tests.conftest import Team
@@ -65,9 +66,9 @@ async def carol(db: Database, team: Team) -> int:
 
 
 def test_recurrence_rule() -> None:
-    assert is_recurring({"2026-W47", "2026-W48"}, people=1)
-    assert is_recurring({"2026-W48"}, people=3)
-    assert not is_recurring({"2026-W48"}, people=2)
+    assert is_recurring({"2026-W47", "2026-W48"}, {"a"})
+    assert is_recurring({"2026-W48"}, {"a", "b", "c"})
+    assert not is_recurring({"2026-W48"}, {"a", "b"})
 
 
 async def test_theme_seen_in_two_weeks_leads_as_recurring(db: Database, team: Team) -> None:

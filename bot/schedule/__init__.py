@@ -1,0 +1,1 @@
+"""Scheduling: when check-ins, reminders, summaries and digests happen, in local time."""
