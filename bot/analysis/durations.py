@@ -90,6 +90,12 @@ _BEFORE_NOT_LOST = re.compile(
     r"(?:\blast|\bpast|\bwithin|\bevery|\bper|\bolder than|\btrained on|\bfull|\bfirst|\bnext"
     r"|\bin|\bfor the|\bat|\bby|\bafter|\bbefore|\bof the|\bonce)\s*$"
 )
+_GATE = re.compile(
+    r"\d\s*-?(?:h|d|m|s|w)|day|week|wk|hour|hr|min|sec|month|sprint|morning|afternoon|since"
+)
+"""Cheap pre-check: every span ("3h", "2 days", "a week"), fuzzy phrase and "since <weekday>"
+contains one of these, so replies without any skip the full scan."""
+
 # note: a number in a ratio or a date/time ("3/4", "9:40", "2026-03") is rejected by the span
 # regex's lookbehind; "at 2am" has no unit here so it never matches.
 
@@ -121,6 +127,8 @@ def hours_lost(text: str, today: _dt.date | None = None) -> float | None:
     for the conventions and for what is deliberately not counted.
     """
     lower = text.lower()
+    if _GATE.search(lower) is None:
+        return None  # no digit and no unit or time word: nothing to measure (the common case)
     best: float | None = None
 
     def keep(h: float) -> None:

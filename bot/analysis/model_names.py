@@ -71,6 +71,8 @@ def find_model(text: str, known: Sequence[str] = ()) -> str | None:
                 best = (m.start(), name)
         if best is not None:
             return best[1]
+    if "-" not in lower:
+        return None  # guessed names are hyphenated ("churn-v3"); most replies have no hyphen
     for m in _PATTERN.finditer(lower):
         name = m.group(1)
         if name in _NOT_MODELS or len(name) < 4:

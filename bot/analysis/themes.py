@@ -1,50 +1,99 @@
 """Group replies about the same underlying problem into themes, across people and weeks.
 
 People describe one problem in many ways ("waiting on GPU quota", "still no A100s approved",
-"infra hasn't bumped our GPU limit"). Each reply is reduced to a small weighted term vector:
+"infra hasn't bumped our GPU limit"), and a team's recurring problems are usually about one
+concrete thing (a model, a table, a test, a system). Each reply is reduced to a small set of
+weighted terms of two kinds:
 
-* concepts from ``vocab/concepts.toml`` (synonyms mapped to one id) weigh most, so different
-  wordings meet;
-* the model the reply is about (version stripped) is a strong hint;
-* other content words count a little, so unusual shared nouns ("sessionizer") still help.
+* **content**: concepts from ``vocab/concepts.toml`` (general synonyms mapped to one id, so
+  different wordings meet), other content words (lower-cased, numbers dropped, lightly stemmed),
+  and the reply's labels (weakly);
+* **entities**: what the reply is about, learned from the text itself rather than from a list:
+  hyphenated names (``fraud-model``, version suffix stripped; an abbreviated spelling such as
+  ``fm-gbm`` or ``fm gbm`` is matched to a known ``fraud-margin-gbm`` by initials), code-like
+  identifiers (``snake_case``, ``schema.table``, anything in backticks), version tags (``v3``)
+  and the model the pipeline found.
 
 A :class:`ThemeIndex` holds, per team/channel, one profile per theme (summed term weights and
-size). A reply joins the most similar theme above :data:`JOIN_THRESHOLD` (cosine similarity with
-IDF weighting computed from the index itself, so terms common to many themes count less) or
-founds a new theme. Candidate themes come from an inverted index (term -> themes), so the cost
-of assigning does not grow with the number of themes, only with how many share its terms.
+size). Term specificity is learned online from the index itself: a term found in many of the
+team's themes (document frequency = length of its posting list) counts less than a rare one,
+so a team's everyday vocabulary stops linking unrelated problems while a rare shared word
+("sessionizer") still does. Similarity of a reply to a theme is the IDF-weighted overlap of
+their content terms (normalised by both sides' mass), plus a bonus when they name the same
+entity and a small penalty when both name entities but different ones. A reply joins the most
+similar theme at or above :data:`JOIN_THRESHOLD`; a labelled reply that joins nothing founds a
+theme; an unlabelled reply (often a status update: "X went live, zero failures since") may join
+an existing theme when it is clearly similar (:data:`UNLABELLED_THRESHOLD`) but never founds one.
 
-Theme keys are derived from content (slug of the founding reply's most distinctive terms, with
-``-2``, ``-3`` suffixes for collisions), never from random ids or clocks, so the same input order
-always yields the same keys, and a persisted index (:meth:`ThemeIndex.profiles`) reloads to an
-index that behaves identically (:meth:`ThemeIndex.from_profiles`).
+Candidate themes come from an inverted index (term -> themes); terms shared by more than
+:data:`MAX_POSTINGS` themes do not nominate candidates, so the cost of assigning does not grow
+with the number of themes. Everything the index knows is in its profiles (document frequencies
+and known entities are derived from them), so a persisted index (:meth:`ThemeIndex.profiles`)
+reloads to one that behaves identically (:meth:`ThemeIndex.from_profiles`).
+
+Theme keys and labels come from the founding reply (its entity and its most distinctive
+concept, e.g. "Fraud-model false positives" / ``fraud-model-false-positives``, or just
+"GPU quota"), with ``-2``, ``-3`` suffixes for collisions; never random ids or clocks, so the
+same input order always yields the same keys.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot.analysis.labels import display_name
 from bot.analysis.vocab_loader import CONCEPTS_FILE, DEFAULT_VOCAB_DIR, Concepts, load_concepts
 
-JOIN_THRESHOLD = 0.45
-"""Minimum cosine similarity for a reply to join an existing theme."""
+JOIN_THRESHOLD = 0.4
+"""Minimum similarity for a labelled reply to join an existing theme (chosen on weeks W10-W12
+of the development corpus)."""
+UNLABELLED_THRESHOLD = 0.45
+"""Minimum similarity for a reply with no label to join a theme (it never founds one)."""
 
 CONCEPT_WEIGHT = 2.0
-MODEL_WEIGHT = 1.6
-LABEL_WEIGHT = 0.6
-WORD_WEIGHT = 0.45
-MAX_POSTINGS = 256
+WORD_WEIGHT = 0.3
+LABEL_WEIGHT = 0.3
+ENTITY_WEIGHT = 2.0
+VERSION_WEIGHT = 1.0
+ENTITY_BONUS = 0.3
+"""Added to the similarity when the reply names an entity the theme is about."""
+ENTITY_PENALTY = 0.1
+"""Subtracted when both name entities, but different ones (same concern, other model)."""
+ENTITY_SHARE = 0.3
+"""An entity characterises a theme when its weight per reply is at least this."""
+IDF_PRIOR = 8.0
+"""Pseudo-count of themes, so a young index does not treat every word as highly specific."""
+MASS_SCALE = 2.0
+MAX_POSTINGS = 64
 """Terms shared by more themes than this stop nominating candidates (they still score)."""
 MAX_PROFILE_TERMS = 60
 """Profiles keep only their heaviest terms so they stay small in storage and fast to compare."""
 
-_TOKEN = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
-_VERSION = re.compile(r"-v\d+(?:\.\d+)*$")
+_ENTITY_PREFIXES = ("e:", "i:", "v:")
+_NOISE = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+'-]+:|https?://\S+|\b[a-z]{2,}-\d+\b")
+_IDENT = re.compile(r"`([a-z0-9_.-]+)`|\b([a-z][a-z0-9]*(?:[_.][a-z0-9]+)+)\b")
+_TOKEN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_VERSION_SUFFIX = re.compile(r"-v\d+(?:\.\d+)*$")
+_VERSION_TAG = re.compile(r"v\d+")
+_WORD_PREFIXES = frozenset((
+    "re", "pre", "non", "un", "co", "sub", "semi", "half", "mid", "self", "under", "over", "top",
+    "cross", "multi", "inter", "intra", "post", "anti", "de", "mis", "out", "in", "on", "off",
+    "up", "down", "well", "ill", "long", "short", "full", "high", "low",
+))  # fmt: skip
+"""First parts of ordinary hyphenated words ("re-run", "half-loaded"), which name no entity."""
+_WORD_PARTICLES = frozenset((
+    "up", "ups", "off", "in", "out", "on", "down", "based", "like", "related", "wise", "level",
+))  # fmt: skip
+_SLUG = re.compile(r"[^a-z0-9]+")
+_SUFFIXES = (
+    ("ations", ""), ("ation", ""), ("ies", "y"), ("ied", "y"), ("ings", ""), ("ing", ""),
+    ("ed", ""), ("es", "e"), ("s", ""),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +140,43 @@ def is_recurring(weeks: set[str], people: set[str]) -> bool:
     return len(weeks) >= 2 or len(people) >= 3
 
 
-def _plain(term: str) -> str:
-    return term.split(":", 1)[1] if ":" in term else term
+def stem(word: str) -> str:
+    """Light suffix stripping so "matured", "matures" and "mature" meet (not a real stemmer)."""
+    if len(word) <= 4:
+        return word[:-1] if len(word) > 3 and word[-1] == "s" and word[-2] != "s" else word
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith("ss"):
+                break
+            word = word[: len(word) - len(suffix)] + repl
+            if suffix in ("ing", "ings", "ed") and word[-1] == word[-2] and word[-1] not in "ls":
+                word = word[:-1]  # "refitting" -> "refit"
+            break
+    if len(word) > 4 and word[-1] == "e":
+        word = word[:-1]
+    return word
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """``short`` abbreviates ``long``: same first letter, its letters in order ("cb", "cback")."""
+    if short == long:
+        return True
+    if not short or len(short) >= len(long) or short[0] != long[0]:
+        return False
+    rest = iter(long[1:])
+    return all(ch in rest for ch in short[1:])
+
+
+def same_entity(a: str, b: str) -> bool:
+    """Hyphenated names with as many parts, each equal to or an abbreviation of the other's."""
+    pa, pb = a.split("-"), b.split("-")
+    return len(pa) == len(pb) and all(
+        _abbreviates(x, y) or _abbreviates(y, x) for x, y in zip(pa, pb, strict=True)
+    )
+
+
+def _signature(name: str) -> str:
+    return "".join(p[:1] for p in name.split("-"))
 
 
 @dataclass(slots=True)
@@ -101,7 +185,8 @@ class _Theme:
     label: str
     terms: dict[str, float]
     size: int
-    norm: float = 0.0
+    mass: float = 1.0  # content weight per reply (IDF-free), for normalising similarity
+    entities: frozenset[str] = frozenset()  # entity terms that characterise the theme
 
 
 @dataclass(slots=True)
@@ -113,6 +198,8 @@ class ThemeIndex:
     _themes: list[_Theme] = field(default_factory=list)
     _postings: dict[str, list[int]] = field(default_factory=dict)
     _keys: set[str] = field(default_factory=set)
+    _entities: dict[str, list[str]] = field(default_factory=dict)  # signature -> names
+    _known: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if self.threshold is None:
@@ -139,143 +226,272 @@ class ThemeIndex:
 
     # -- vectors -------------------------------------------------------------------------------
 
+    def _entity(self, name: str) -> str:
+        """Canonical spelling of an entity name: a known name it abbreviates or is, else itself."""
+        if name in self._known:
+            return name
+        matches = [e for e in self._entities.get(_signature(name), ()) if same_entity(name, e)]
+        return min(matches) if matches else name
+
+    def _note_entity(self, term: str) -> None:
+        if term.startswith("e:"):
+            name = term[2:]
+            if name not in self._known:
+                self._known.add(name)
+                self._entities.setdefault(_signature(name), []).append(name)
+
     def vector(
         self, text: str, labels: Collection[str] = (), model: str | None = None
     ) -> dict[str, float]:
-        """Weighted terms of one reply: concepts, model, labels and other content words."""
+        """Weighted terms of one reply: concepts, words, labels (content) and entities."""
         concepts = _concepts(self.vocab_dir)
-        stop = concepts.stopwords
+        cache = _TERM_CACHE.setdefault(self.vocab_dir, {})
+        entities = self._entities
+        low = _NOISE.sub(" ", text.lower())
         vec: dict[str, float] = {}
-        for tok in _TOKEN.findall(text.lower()):
-            if len(tok) < 3 and not tok[:1].isalpha():
+        if "_" in low or "." in low or "`" in low:
+            for m in _IDENT.finditer(low):
+                ident = (m.group(1) or m.group(2)).strip(".-")
+                if "_" in ident or "." in ident:
+                    vec["i:" + ident] = ENTITY_WEIGHT
+        prev = ""
+        for tok in _TOKEN.findall(low):
+            if "-" in tok:
+                parts = tok.split("-")
+                if (
+                    len(tok) >= 5
+                    and all(p.isalpha() for p in parts[:-1])
+                    and len(parts[0]) > 1
+                    and parts[0] not in _WORD_PREFIXES
+                    and parts[-1] not in _WORD_PARTICLES
+                ):
+                    name = _VERSION_SUFFIX.sub("", tok)
+                    if "-" in name:
+                        vec["e:" + self._entity(name)] = ENTITY_WEIGHT
+                for p in parts:
+                    _add_word(vec, p, concepts, cache)
+                prev = ""
                 continue
-            c = concepts.concept_of(tok)
-            if c is None and tok.endswith("s") and len(tok) > 3:
-                c = concepts.concept_of(tok[:-1])
-            if c is not None:
-                vec["c:" + c] = CONCEPT_WEIGHT * concepts.weights.get(c, 1.0)
-            elif tok not in stop and len(tok) >= 4 and not any(ch.isdigit() for ch in tok):
-                w = tok[:-1] if tok.endswith("s") and not tok.endswith("ss") else tok
-                vec.setdefault("w:" + w, WORD_WEIGHT)
+            if (
+                prev
+                and (len(tok) <= 3 or len(prev) <= 3)
+                and prev[0] + tok[0] in entities
+                and tok.isalpha()
+            ):
+                name = self._entity(prev + "-" + tok)  # "fm gbm" written for "fm-gbm"
+                if name in self._known:
+                    vec["e:" + name] = ENTITY_WEIGHT
+            _add_word(vec, tok, concepts, cache)
+            prev = tok if tok.isalpha() else ""
         if model:
-            vec["m:" + _VERSION.sub("", model.lower())] = MODEL_WEIGHT
+            name = _VERSION_SUFFIX.sub("", model.lower())
+            vec["e:" + self._entity(name)] = ENTITY_WEIGHT
         for lab in labels:
             vec["l:" + lab] = LABEL_WEIGHT
         return vec
 
+    # -- matching ------------------------------------------------------------------------------
+
     def _idf(self, term: str) -> float:
-        # Specificity comes from concept weights in concepts.toml rather than from document
-        # frequency, so a theme's similarity does not drift as unrelated themes accumulate and
-        # stored norms stay exact.
-        return 1.0
+        if term.startswith("l:"):
+            return 1.0
+        df = len(self._postings.get(term, ()))
+        return math.log((len(self._themes) + IDF_PRIOR) / (df + 1))
 
     def best_match(self, vec: dict[str, float]) -> tuple[float, int] | None:
-        """Most similar existing theme as (similarity, index), via the inverted index.
-
-        Similarity is the cosine between the reply's IDF-weighted terms and the theme centroid
-        (term weight / size). Only themes sharing a term come up as candidates, and terms whose
-        posting list is longer than :data:`MAX_POSTINGS` (shared by very many themes, hence not
-        distinctive) do not nominate candidates, so the cost stays flat as themes accumulate.
-        """
+        """Most similar existing theme as (similarity, index), via the inverted index."""
         postings = self._postings
-        idf = {t: self._idf(t) for t in vec}
+        themes = self._themes
+        log_n = math.log(len(themes) + IDF_PRIOR)
         dots: dict[int, float] = {}
-        long_terms: list[str] = []
+        late: list[tuple[str, float]] = []  # content terms scored only on nominated themes
+        q_mass = 0.0
+        q_entities: list[str] = []
         for t, w in vec.items():
             plist = postings.get(t)
-            if not plist or t.startswith("l:"):
+            if t[1] == ":" and t[0] in "eiv":
+                q_entities.append(t)
+                if plist and len(plist) <= MAX_POSTINGS:
+                    for i in plist:
+                        dots.setdefault(i, 0.0)
                 continue
-            if len(plist) > MAX_POSTINGS:
-                long_terms.append(t)
+            qw = w if t[0] == "l" else w * (log_n - math.log(len(plist) + 1 if plist else 1))
+            q_mass += qw
+            if not plist:
                 continue
-            qw = w * idf[t] * idf[t]
+            if t[0] == "l" or len(plist) > MAX_POSTINGS:
+                late.append((t, qw))
+                continue
             for i in plist:
-                th = self._themes[i]
-                dots[i] = dots.get(i, 0.0) + qw * th.terms.get(t, 0.0) / th.size
-        if not dots:
+                th = themes[i]
+                share = th.terms[t] / th.size
+                dots[i] = dots.get(i, 0.0) + qw * (share if share < 1.0 else 1.0)
+        if not dots or q_mass <= 0.0:
             return None
-        extra = [t for t in vec if t.startswith("l:") or t in long_terms]
-        qnorm = math.sqrt(sum((w * idf[t]) ** 2 for t, w in vec.items())) or 1.0
         best: tuple[float, int] | None = None
         for i in sorted(dots):
-            th = self._themes[i]
+            th = themes[i]
             dot = dots[i]
-            for t in extra:
+            for t, qw in late:
                 tw = th.terms.get(t)
                 if tw:
-                    dot += vec[t] * idf[t] * idf[t] * tw / th.size
-            sim = dot / (qnorm * (th.norm or 1.0))
+                    share = tw / th.size
+                    dot += qw * (share if share < 1.0 else 1.0)
+            sim = dot / math.sqrt(q_mass * th.mass * MASS_SCALE) if th.mass > 0 else 0.0
+            if q_entities and th.entities:
+                if any(t in th.entities for t in q_entities):
+                    sim += ENTITY_BONUS
+                else:
+                    sim -= ENTITY_PENALTY
             if best is None or sim > best[0] + 1e-12:
                 best = (sim, i)
         return best
 
-    def _refresh_norm(self, th: _Theme) -> None:
-        # IDF is taken as 1 on the theme side so norms can be kept incrementally
-        th.norm = math.sqrt(sum((w / th.size) ** 2 for w in th.terms.values())) or 1.0
-
     def assign(
         self, text: str, labels: Collection[str], model: str | None = None
     ) -> ThemeMatch | None:
-        """Put a labelled reply into its theme; replies without any label get no theme."""
-        if not labels:
-            return None
+        """Put a reply into its theme.
+
+        A labelled reply joins the most similar theme or founds a new one; a reply without any
+        label only joins a clearly similar theme and otherwise gets none.
+        """
         vec = self.vector(text, labels, model)
-        if not any(t.startswith(("c:", "m:", "w:")) for t in vec):
+        if not any(t[0] != "l" for t in vec):
             return None
         best = self.best_match(vec)
-        if best is not None and best[0] >= (self.threshold or JOIN_THRESHOLD):
+        need = (self.threshold or JOIN_THRESHOLD) if labels else UNLABELLED_THRESHOLD
+        if best is not None and best[0] >= need:
             th = self._themes[best[1]]
             self._merge(best[1], vec)
             return ThemeMatch(th.key, th.label, is_new=False)
+        if not labels:
+            return None
         key, label = self._name(vec)
         self._add_theme(_Theme(key, label, dict(vec), 1))
         return ThemeMatch(key, label, is_new=True)
 
+    # -- state ---------------------------------------------------------------------------------
+
     def _merge(self, i: int, vec: dict[str, float]) -> None:
         th = self._themes[i]
+        terms = th.terms
         for t, w in vec.items():
-            if t not in th.terms:
+            if t not in terms:
                 self._postings.setdefault(t, []).append(i)
-            th.terms[t] = th.terms.get(t, 0.0) + w
+                self._note_entity(t)
+                terms[t] = w
+            else:
+                terms[t] += w
         th.size += 1
-        if len(th.terms) > MAX_PROFILE_TERMS:
-            keep = sorted(th.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PROFILE_TERMS]
-            for t in set(th.terms) - {k for k, _ in keep}:
-                plist = self._postings.get(t)
-                if plist and i in plist:
-                    plist.remove(i)
+        if len(terms) > MAX_PROFILE_TERMS:
+            keep = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PROFILE_TERMS]
             th.terms = dict(keep)
-        self._refresh_norm(th)
+            for t in terms.keys() - th.terms.keys():
+                plist = self._postings.get(t)
+                if plist is not None and i in plist:
+                    plist.remove(i)
+                    if not plist:
+                        del self._postings[t]
+        self._refresh(th)
+
+    def _refresh(self, th: _Theme) -> None:
+        size = th.size or 1
+        mass = 0.0
+        strong = []
+        for t, w in th.terms.items():
+            if t.startswith(_ENTITY_PREFIXES):
+                if w / size >= ENTITY_SHARE:
+                    strong.append(t)
+            else:
+                mass += w
+        th.mass = mass / size
+        th.entities = frozenset(strong)
 
     def _add_theme(self, th: _Theme) -> None:
         i = len(self._themes)
-        self._refresh_norm(th)
+        th.size = max(th.size, 1)
+        self._refresh(th)
         self._themes.append(th)
         self._keys.add(th.key)
         for t in th.terms:
             self._postings.setdefault(t, []).append(i)
+            self._note_entity(t)
 
     def _name(self, vec: dict[str, float]) -> tuple[str, str]:
-        """Key and label from the founding reply's most distinctive terms (deterministic)."""
+        """Key and short label from the founding reply: its entity and main concept."""
         concepts = _concepts(self.vocab_dir)
-        order = {t: i for i, t in enumerate(vec)}  # text order: the subject usually comes first
-        ranked = sorted(
-            (t for t in vec if not t.startswith("l:")),
-            key=lambda t: (-round(vec[t] * self._idf(t), 6), order[t]),
-        )
-        top = ranked[:2] if ranked else ["l:" + sorted(t for t in vec)[0]]
+        order = {t: n for n, t in enumerate(vec)}  # text order: the subject usually comes first
+
+        def top(prefix: str, ok: Callable[[str], bool] = lambda _: True) -> str | None:
+            found = [t for t in vec if t.startswith(prefix) and ok(t[2:])]
+            if not found:
+                return None
+            return min(found, key=lambda t: (-round(vec[t] * self._idf(t), 6), order[t]))[2:]
+
+        def named_thing(name: str) -> bool:
+            # "fraud-model" names a thing; "gpu-hours", "follow-ups", "eng-weeks" do not
+            return not any(
+                len(p) < 2 or p in concepts.stopwords or concepts.concept_of(p) is not None
+                for p in name.split("-")
+            )
+
+        concept = top("c:")
+        entity = top("e:", named_thing)
         words: list[str] = []
-        for t in top:
-            if t.startswith("c:"):
-                words.append(concepts.labels.get(t[2:], t[2:]))
+        if entity:
+            words.append(entity)
+        if concept:
+            words.append(concepts.labels.get(concept, concept.replace("_", " ")))
+        if not words:
+            ident = top("i:")
+            labels = sorted(t[2:] for t in vec if t.startswith("l:"))
+            if ident:
+                words.append(ident)
+            elif labels:
+                words.append(display_name(labels[0]).split(" (")[0])
             else:
-                words.append(_plain(t))
-        label = " + ".join(words)
-        slug = "-".join(re.sub(r"[^a-z0-9]+", "-", w.lower()).strip("-") for w in words)
-        slug = slug[:48].strip("-") or "theme"
+                words.append("Other")
+        label = " ".join(words[:2])
+        if len(words) > 1 and words[1][:2].istitle():
+            label = f"{words[0]} {words[1][0].lower()}{words[1][1:]}"
+        label = label[:1].upper() + label[1:]
+        slug = _SLUG.sub("-", label.lower()).strip("-")[:48].strip("-") or "theme"
         key = slug
         n = 2
         while key in self._keys:
             key = f"{slug}-{n}"
             n += 1
         return key, label
+
+
+def _add_word(
+    vec: dict[str, float], tok: str, concepts: Concepts, cache: dict[str, object]
+) -> None:
+    """Add one plain token: a concept, a version tag or a content word (else nothing)."""
+    hit = cache.get(tok, _MISSING)
+    if hit is _MISSING:
+        hit = _word_term(tok, concepts)
+        if len(cache) < 100_000:
+            cache[tok] = hit
+    if hit is not None:
+        term, weight = hit  # type: ignore[misc]
+        if vec.get(term, 0.0) < weight:
+            vec[term] = weight
+
+
+_MISSING = object()
+_TERM_CACHE: dict[Path, dict[str, object]] = {}
+"""Per vocabulary directory: token -> (term, weight) or None, so each word is looked up once."""
+
+
+def _word_term(tok: str, concepts: Concepts) -> tuple[str, float] | None:
+    c = concepts.concept_of(tok)
+    if c is None and len(tok) > 3 and tok[-1] == "s":
+        c = concepts.concept_of(tok[:-1])
+    if c is not None:
+        return "c:" + c, CONCEPT_WEIGHT * concepts.weights.get(c, 1.0)
+    if _VERSION_TAG.fullmatch(tok):
+        return "v:" + tok, VERSION_WEIGHT
+    if len(tok) < 3 or tok in concepts.stopwords or any(ch.isdigit() for ch in tok):
+        return None
+    return "w:" + stem(tok), WORD_WEIGHT

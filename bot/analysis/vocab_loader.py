@@ -37,6 +37,10 @@ class Branch:
 
     regex: re.Pattern[str]
     triggers: tuple[str, ...] | None
+    gate: tuple[str, ...] | None = None
+    whole: frozenset[str] = frozenset()
+    """Triggers that must be a whole token (``blocked on`` needs "blocked", not "blockedx")."""
+    """For untriggered branches: literal strings one of which must be in the text (or None)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class LabelVocab:
     patterns: tuple[Pattern, ...]
     ignore: re.Pattern[str] | None
     priors: Mapping[str, float]
+    ignore_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,23 +116,37 @@ _LEADING_WORD = re.compile(r"(?:\\b)?([a-z0-9]+)")
 def derive_trigger(pattern: str) -> str | None:
     """The literal word prefix every match of ``pattern`` must start with, if any.
 
-    The classifier only runs a pattern when some token of the reply starts with its trigger,
-    which is what keeps the per-reply cost flat as the vocabulary grows. Patterns that start
-    with a group, a class or contain a top-level alternation get no trigger and always run.
+    The classifier only tries a pattern at words that start with its trigger, which is what
+    keeps the per-reply cost flat as the vocabulary grows. Patterns that start with a group, a
+    class or contain a top-level alternation get no single trigger (see :func:`derive_triggers`).
     """
+    got = _word_trigger(pattern)
+    return got[0] if got else None
+
+
+_WHOLE_WORD_ESCAPES = ("\\b", "\\W", "\\s")
+
+
+def _word_trigger(pattern: str) -> tuple[str, bool] | None:
+    """``(word, whole)``: the leading literal word, and whether it must be a whole token."""
     if _top_level_alternation(pattern):
         return None
     m = _LEADING_WORD.match(pattern)
     if not m:
         return None
     word = m.group(1)
-    nxt = pattern[m.end() : m.end() + 1]
+    rest = pattern[m.end() :]
+    nxt = rest[:1]
     if nxt and nxt in "?*{":
         word = word[:-1]
-    if nxt == "(" or nxt == "[":
-        # "re(?:ran|run)" or "block[s]": the literal part is still a valid prefix.
-        pass
-    return word if len(word) >= 2 else None
+        return (word, False) if word else None
+    whole = False
+    if rest.startswith(_WHOLE_WORD_ESCAPES):
+        whole = True
+    elif nxt and not nxt.isalnum() and nxt not in ".^$*+?{}[]|()\\":
+        # "blocked on", "sign-off": the word ends here unless the separator is optional
+        whole = rest[1:2] not in ("?", "*", "{")
+    return word, whole
 
 
 def _group_end(pattern: str, start: int) -> int:
@@ -155,20 +174,151 @@ def _group_end(pattern: str, start: int) -> int:
     return -1
 
 
-def derive_triggers(pattern: str, depth: int = 0) -> tuple[str, ...] | None:
+def derive_triggers(pattern: str) -> tuple[str, ...] | None:
     """All literal word prefixes one of which every match must start with, or ``None``.
 
-    Handles a leading group of alternatives, so ``(nobody|no one) uses`` is triggered by
-    "nobody" or "no"; anything it cannot reason about (classes, optional groups) gives ``None``,
-    meaning "always run", which is slower but never wrong.
+    Handles groups of alternatives and optional leading groups, so ``(nobody|no one) uses`` is
+    triggered by "nobody" or "no" and ``(still )?open`` by "still" or "open"; a leading ``\\d``
+    gives the digit pseudo-trigger. Anything it cannot reason about (classes, ``\\w``) gives
+    ``None``, meaning "search the whole reply", which is slower but never wrong.
     """
-    if depth > 3:
+    pairs = trigger_words(pattern)
+    return None if pairs is None else tuple(dict.fromkeys(w for w, _ in pairs))
+
+
+def trigger_words(pattern: str, depth: int = 0) -> tuple[tuple[str, bool], ...] | None:
+    """Like :func:`derive_triggers`, with a flag per word: ``True`` when a match can only start
+    at a token equal to the word ("blocked on" needs the token "blocked", "block" would do for
+    "blocks?"), ``False`` when the token need only start with it."""
+    if depth > 4:
         return None
+    alts = split_top_level(pattern)
+    if len(alts) > 1:
+        out: list[tuple[str, bool]] = []
+        for alt in alts:
+            got = trigger_words(alt, depth + 1)
+            if got is None:
+                return None
+            out.extend(got)
+        return tuple(dict.fromkeys(out))
+    if pattern.startswith("\\b"):
+        return trigger_words(pattern[2:], depth + 1)
+    if pattern.startswith("("):
+        end = _group_end(pattern, 0)
+        if end < 0:
+            return None
+        inner = pattern[1:end]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        elif inner.startswith("?"):
+            return None
+        quant = pattern[end + 1 : end + 2]
+        # a word ending the group gets whole=False from _word_trigger (what follows the group
+        # is not known there), which is always safe
+        first = trigger_words(inner, depth + 1)
+        if quant in ("?", "*"):
+            # an optional leading group: a match either starts with it or where the rest starts
+            # (the regex is tried at that word too and simply skips the group)
+            rest = pattern[end + 2 :].lstrip("?")
+            more = trigger_words(rest, depth + 1) if rest else None
+            if more is None:
+                return None
+            return tuple(dict.fromkeys((first or ()) + more))
+        if quant == "{":
+            return None
+        return first
+    if pattern.startswith("\\d"):
+        return ((DIGIT_TRIGGER, False),)
+    expanded = _expand_optional(pattern)
+    if expanded is not None:
+        out = []
+        for variant in expanded:
+            got = trigger_words(variant, depth + 1)
+            if got is None:
+                return None
+            out.extend(got)
+        # a prefix trigger makes a whole-word one for the same word redundant
+        prefixes = {w for w, whole in out if not whole}
+        return tuple(dict.fromkeys((w, whole and w not in prefixes) for w, whole in out))
+    single = _word_trigger(pattern)
+    return (single,) if single else None
+
+
+_MAX_VARIANTS = 16
+
+
+def _expand_optional(pattern: str) -> list[str] | None:
+    """Spell out an optional piece right after the leading word, for sharper triggers.
+
+    ``re-?ran`` -> ``re-ran``, ``reran``; ``wait(ed|ing|s)? on`` -> ``waited on`` ... ``wait on``;
+    ``wait(ed|ing) for`` -> ``waited for``, ``waiting for``. ``None`` when there is nothing to
+    expand (or too much).
+    """
+    m = _LEADING_WORD.match(pattern)
+    if not m:
+        return None
+    word, rest = pattern[: m.end()], pattern[m.end() :]
+    if not rest:
+        return None
+    if rest[0] == "(":
+        end = _group_end(rest, 0)
+        if end < 0:
+            return None
+        inner = rest[1:end]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        elif inner.startswith("?"):
+            return None
+        alts = split_top_level(inner)
+        if any(not re.fullmatch(r"[a-z0-9 '-]*", a) for a in alts):
+            return None
+        quant = rest[end + 1 : end + 2]
+        tail = rest[end + 2 :] if quant == "?" else rest[end + 1 :]
+        if quant in ("*", "+", "{"):
+            return None
+        variants = [word + a + tail for a in alts]
+        if quant == "?":
+            variants.append(word + tail)
+    elif rest[1:2] == "?" and rest[0] not in ".^$*+?{}[]|()\\" and rest[0] != "\\":
+        variants = [word + rest[0] + rest[2:], word + rest[2:]]
+    else:
+        return None
+    return variants if len(variants) <= _MAX_VARIANTS else None
+
+
+def _whole_words(pattern: str) -> frozenset[str]:
+    pairs = trigger_words(pattern) or ()
+    prefix = {w for w, whole in pairs if not whole}
+    return frozenset(w for w, whole in pairs if whole and w not in prefix)
+
+
+def branches_of(src: str, where: str) -> tuple[Branch, ...]:
+    """Compile each top-level alternative of a user regex with its triggers."""
+    return tuple(
+        Branch(
+            regex=_compile(b, where, anchored=False),
+            triggers=derive_triggers(b),
+            gate=literal_gate(b),
+            whole=_whole_words(b),
+        )
+        for b in split_top_level(src)
+    )
+
+
+_LITERAL_CHARS = re.compile(r"(?:\\[^a-zA-Z0-9]|[^\\.^$*+?{}\[\]|()])+")
+
+
+def literal_gate(pattern: str) -> tuple[str, ...] | None:
+    """Literal strings one of which must occur in the text for ``pattern`` to match, or ``None``.
+
+    Used for patterns that do not start with a word (":tada:", "-> ... ->"), so they are only
+    searched for when, say, a colon or an arrow is present.
+    """
     alts = split_top_level(pattern)
     if len(alts) > 1:
         out: list[str] = []
         for alt in alts:
-            got = derive_triggers(alt, depth + 1)
+            got = literal_gate(alt)
             if got is None:
                 return None
             out.extend(got)
@@ -182,11 +332,15 @@ def derive_triggers(pattern: str, depth: int = 0) -> tuple[str, ...] | None:
             inner = inner[2:]
         elif inner.startswith("?"):
             return None
-        return derive_triggers(inner, depth + 1)
-    if pattern.startswith("\\d"):
-        return (DIGIT_TRIGGER,)
-    single = derive_trigger(pattern)
-    return (single,) if single else None
+        return literal_gate(inner)
+    m = _LITERAL_CHARS.match(pattern)
+    if not m:
+        return None
+    lit = m.group(0)
+    if pattern[m.end() : m.end() + 1] in ("?", "*", "{"):
+        lit = lit[:-1] if not lit.endswith("\\") else ""
+    lit = re.sub(r"\\(.)", r"\1", lit)
+    return (lit,) if lit else None
 
 
 def _top_level_alternation(pattern: str) -> bool:
@@ -331,7 +485,12 @@ def load_label(path: Path) -> LabelVocab:
         branches = tuple(
             # unanchored so the regex engine can use its fast literal-prefix scan; the classifier
             # checks the word start itself
-            Branch(regex=_compile(b, f"{where}.match", anchored=False), triggers=derive_triggers(b))
+            Branch(
+                regex=_compile(b, f"{where}.match", anchored=False),
+                triggers=derive_triggers(b),
+                gate=literal_gate(b),
+                whole=_whole_words(b),
+            )
             for b in split_top_level(src)
         )
         patterns.append(
@@ -351,6 +510,7 @@ def load_label(path: Path) -> LabelVocab:
         patterns=tuple(patterns),
         ignore=_alternation(_regex_list(data, "ignore", path)) if data.get("ignore") else None,
         priors=priors,
+        ignore_sources=tuple(data.get("ignore", ())),
     )
 
 
@@ -387,7 +547,12 @@ def load_shared(path: Path) -> SharedVocab:
                     negatable=key == "trouble",
                     trigger=derive_trigger(src),
                     branches=tuple(
-                        Branch(_compile(b, where, anchored=False), derive_triggers(b))
+                        Branch(
+                            _compile(b, where, anchored=False),
+                            derive_triggers(b),
+                            literal_gate(b),
+                            _whole_words(b),
+                        )
                         for b in split_top_level(src)
                     ),
                 )

@@ -97,3 +97,74 @@ def test_examples_pull_similar_replies() -> None:
     assert "overprocessing" in taught.classify(text).wastes
     # unrelated replies are not affected by the example
     assert taught.classify("merged the auth fix").is_empty
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "label"),
+    [
+        (
+            "checkout api p95 went 120ms -> 410ms after the cache change",
+            "health.serving",
+            "serving_sla",
+        ),
+        ("churn model auc 0.88 → 0.79 on the march holdout", "health.metrics", "model_quality"),
+    ],
+)
+def test_numbers_moving_the_wrong_way_are_trouble(
+    clf: Classifier, text: str, question: str, label: str
+) -> None:
+    assert label in clf.classify(text, question).concerns
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("pricing api p95 18ms vs a 40ms budget", "health.serving"),
+        ("churn model auc 0.79 → 0.86 after adding tenure features", "health.metrics"),
+    ],
+)
+def test_numbers_moving_the_right_way_are_good_news(
+    clf: Classifier, text: str, question: str
+) -> None:
+    assert clf.classify(text, question).concerns == {}
+
+
+def test_numeric_cues_direction() -> None:
+    from bot.analysis.classifier import numeric_cues
+
+    assert numeric_cues("error rate 0.2% -> 1.5%") == (True, False)
+    assert numeric_cues("recall 0.61 -> 0.70") == (False, True)
+    assert numeric_cues("moved 3 -> 5 tickets") == (False, False)  # no metric: no verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("the PR sat for nine days without a reviewer", "waiting"),
+        ("had to backfill the events table again after the dedupe bug", "defects"),
+        ("copy-pasted the same release notes into three places, manually again", "overprocessing"),
+        ("built a dashboard no one opens", "overproduction"),
+        ("spent the morning hunting for credentials for the staging db", "motion"),
+        ("the ticket bounced between teams for a week", "transportation"),
+    ],
+)
+def test_general_phrasing(clf: Classifier, text: str, label: str) -> None:
+    assert label in clf.classify(text, "free").labels
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("PSI on the income feature is 0.31, retrain overdue", "drift_retraining"),
+        (
+            "the regulator asked why applicants were declined and we have no reason codes",
+            "explainability",
+        ),
+        ("found PII in the clickstream export, GDPR review needed", "security_privacy"),
+        ("target leak: the label was computed after the prediction date", "statistical_validity"),
+        ("training took 14 hours and then OOM on the last epoch", "training_scale"),
+        ("false positives up 30% since the threshold change", "model_quality"),
+    ],
+)
+def test_concern_jargon(clf: Classifier, text: str, label: str) -> None:
+    assert label in clf.classify(text, "free").concerns

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.classifier import Classifier
-from bot.analysis.vocab_loader import DEFAULT_VOCAB_DIR, VocabError, derive_triggers
+from bot.analysis.vocab_loader import (
+    DEFAULT_VOCAB_DIR,
+    DIGIT_TRIGGER,
+    VocabError,
+    derive_triggers,
+    literal_gate,
+    trigger_words,
+)
 
 
 @pytest.fixture()
@@ -76,4 +83,35 @@ def test_user_extension_takes_effect(vocab: Path) -> None:
 def test_triggers() -> None:
     assert derive_triggers("blocked on") == ("blocked",)
     assert derive_triggers("(nobody|no one) uses") == ("nobody", "no")
-    assert derive_triggers("(still )?open") is None
+    # an optional leading group: a match starts either with it or where the rest starts
+    assert derive_triggers("(still )?open") == ("still", "open")
+    assert derive_triggers("[a-z]+ waits") is None
+    assert derive_triggers(r"\d+ days") == (DIGIT_TRIGGER,)
+
+
+def test_whole_word_triggers() -> None:
+    # "blocked on" can only start at the token "blocked"; "blocks?" at any word starting "block"
+    assert trigger_words("blocked on") == (("blocked", True),)
+    assert trigger_words("blocks?") == (("block", False),)
+    # optional characters are spelt out, so "re-?ran" needs "re" (whole) or a word like "reran"
+    assert trigger_words("re-?ran") == (("re", True), ("reran", False))
+
+
+def test_literal_gate_for_punctuation_patterns() -> None:
+    assert literal_gate(":party:") == (":party:",)
+    assert literal_gate("(->|=>) [a-z]+") == ("->", "=>")
+
+
+def test_triggered_matching_agrees_with_plain_regex(vocab: Path) -> None:
+    """The token-indexed, fused matcher finds exactly what a plain regex search would."""
+    f = vocab / "motion.toml"
+    f.write_text(
+        f.read_text()
+        + "\n[[patterns]]\nmatch = '(about |~)?(\\d+|a few) (tabs|windows) open'\nweight = 1.0\n"
+        + "\n[[patterns]]\nmatch = '(→|->) ?another tool'\nweight = 1.0\n"
+    )
+    clf = Classifier(vocab)
+    assert "motion" in clf.classify("had ~12 tabs open all day").wastes
+    assert "motion" in clf.classify("had a few tabs open, then a few windows open").wastes
+    assert "motion" in clf.classify("notebook->another tool->sheet").wastes
+    assert "motion" not in clf.classify("tabsopen 12tabs open").wastes
