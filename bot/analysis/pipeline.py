@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, TextIO
 
 from bot.analysis.classifier import Classifier, default_classifier
-from bot.analysis.durations import hours_lost
-from bot.analysis.model_names import find_model
+from bot.analysis.reading import read_reply
 from bot.analysis.themes import ThemeIndex
 
 DEFAULT_SCOPE = ""
@@ -25,30 +25,30 @@ def analyze_record(
     classifier: Classifier,
     themes_by_team: dict[str, ThemeIndex],
     known_models: Sequence[str] = (),
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Return ``rec`` plus ``wastes``, ``concerns``, ``theme``, ``model`` and ``hours_lost``.
 
-    ``themes_by_team`` is updated in place (a new team gets a fresh index), so a caller that
-    streams replies in order builds themes across people and weeks. ``hours_lost`` is only set
-    when the reply names a waste: a duration in a pure status or metric reply is not time lost.
+    The reply is read by :func:`bot.analysis.reading.read_reply`, exactly as stored replies are,
+    so the CLI and storage agree. ``themes_by_team`` is updated in place (a new team gets a fresh
+    index), so a caller that streams replies in order builds themes across people and weeks.
+    ``hours_lost`` is only set when the reply names a waste: a duration in a pure status or metric
+    reply is not time lost. ``today`` anchors relative durations ("since Monday").
     """
-    text = rec["text"]
     question = rec.get("question")
-    cls = classifier.classify(text, question if isinstance(question, str) else None)
-    wastes = sorted(cls.wastes)
-    concerns = sorted(cls.concerns)
-    model = find_model(text, known_models)
-    scope = rec.get("team") if isinstance(rec.get("team"), str) else DEFAULT_SCOPE
+    cls = classifier.classify(rec["text"], question if isinstance(question, str) else None)
+    team = rec.get("team")
+    scope = team if isinstance(team, str) else DEFAULT_SCOPE
     index = themes_by_team.get(scope)
     if index is None:
         index = themes_by_team[scope] = ThemeIndex()
-    match = index.assign(text, wastes + concerns, model)
+    reading = read_reply(rec["text"], cls, themes=index, known_models=known_models, today=today)
     out = dict(rec)
-    out["wastes"] = wastes
-    out["concerns"] = concerns
-    out["theme"] = match.key if match else None
-    out["model"] = model
-    out["hours_lost"] = hours_lost(text) if wastes else None
+    out["wastes"] = reading.wastes
+    out["concerns"] = reading.concerns
+    out["theme"] = reading.theme.key if reading.theme else None
+    out["model"] = reading.model
+    out["hours_lost"] = reading.hours_lost
     return out
 
 

@@ -26,9 +26,12 @@ theme; an unlabelled reply (often a status update: "X went live, zero failures s
 an existing theme when it is clearly similar (:data:`UNLABELLED_THRESHOLD`) but never founds one.
 
 Candidate themes come from an inverted index (term -> themes); terms shared by more than
-:data:`MAX_POSTINGS` themes do not nominate candidates, so the cost of assigning does not grow
-with the number of themes. Everything the index knows is in its profiles (document frequencies
-and known entities are derived from them), so a persisted index (:meth:`ThemeIndex.profiles`)
+:data:`MAX_POSTINGS` themes do not nominate candidates (unless nothing rarer is shared), and
+candidates are scored in order of an upper bound of their similarity, stopping as soon as no
+bound can beat the best (or reach the join threshold), so the cost of assigning does not grow
+with the number of themes. The entity bonus needs a shared label too: one model has many
+unrelated problems (its latency, its labels, its explanations). Everything the index knows
+is in its profiles (document frequencies and known entities are derived from them), so a persisted index (:meth:`ThemeIndex.profiles`)
 reloads to one that behaves identically (:meth:`ThemeIndex.from_profiles`).
 
 Theme keys and labels come from the founding reply (its entity and its most distinctive
@@ -62,6 +65,8 @@ ENTITY_WEIGHT = 2.0
 VERSION_WEIGHT = 1.0
 ENTITY_BONUS = 0.3
 """Added to the similarity when the reply names an entity the theme is about."""
+ENTITY_NEEDS_LABEL = True
+"""The entity bonus needs a shared label too: one model has many unrelated problems."""
 ENTITY_PENALTY = 0.1
 """Subtracted when both name entities, but different ones (same concern, other model)."""
 ENTITY_SHARE = 0.3
@@ -69,8 +74,13 @@ ENTITY_SHARE = 0.3
 IDF_PRIOR = 8.0
 """Pseudo-count of themes, so a young index does not treat every word as highly specific."""
 MASS_SCALE = 2.0
-MAX_POSTINGS = 64
+MAX_POSTINGS = 16
 """Terms shared by more themes than this stop nominating candidates (they still score)."""
+MAX_FALLBACK_POSTINGS = 64
+"""When no term rarer than :data:`MAX_POSTINGS` is shared, the least common term shared by at
+most this many themes nominates candidates instead."""
+MAX_CANDIDATES = 24
+"""At most this many candidates (those with the highest similarity bounds) are scored fully."""
 MAX_PROFILE_TERMS = 60
 """Profiles keep only their heaviest terms so they stay small in storage and fast to compare."""
 
@@ -187,6 +197,7 @@ class _Theme:
     size: int
     mass: float = 1.0  # content weight per reply (IDF-free), for normalising similarity
     entities: frozenset[str] = frozenset()  # entity terms that characterise the theme
+    inv_norm: float = 0.0  # 1 / sqrt(mass * MASS_SCALE), 0 for a theme without content
 
 
 @dataclass(slots=True)
@@ -196,7 +207,8 @@ class ThemeIndex:
     vocab_dir: Path = DEFAULT_VOCAB_DIR
     threshold: float | None = None
     _themes: list[_Theme] = field(default_factory=list)
-    _postings: dict[str, list[int]] = field(default_factory=dict)
+    _postings: dict[str, dict[int, float]] = field(default_factory=dict)
+    """term -> {theme index: the term's weight per reply in that theme, capped at 1}."""
     _keys: set[str] = field(default_factory=set)
     _entities: dict[str, list[str]] = field(default_factory=dict)  # signature -> names
     _known: set[str] = field(default_factory=set)
@@ -298,13 +310,21 @@ class ThemeIndex:
         df = len(self._postings.get(term, ()))
         return math.log((len(self._themes) + IDF_PRIOR) / (df + 1))
 
-    def best_match(self, vec: dict[str, float]) -> tuple[float, int] | None:
-        """Most similar existing theme as (similarity, index), via the inverted index."""
+    def best_match(
+        self, vec: dict[str, float], floor: float | None = None
+    ) -> tuple[float, int] | None:
+        """Most similar existing theme as (similarity, index), via the inverted index.
+
+        With ``floor``, themes that cannot reach it are skipped without being scored (an upper
+        bound of their similarity is below it) and ``None`` means nothing reaches it.
+        """
         postings = self._postings
         themes = self._themes
         log_n = math.log(len(themes) + IDF_PRIOR)
         dots: dict[int, float] = {}
-        late: list[tuple[str, float]] = []  # content terms scored only on nominated themes
+        late: list[tuple[dict[int, float], float]] = []  # scored only on nominated themes
+        late_max = 0.0
+        common: list[tuple[int, str]] = []
         q_mass = 0.0
         q_entities: list[str] = []
         for t, w in vec.items():
@@ -313,39 +333,75 @@ class ThemeIndex:
                 q_entities.append(t)
                 if plist and len(plist) <= MAX_POSTINGS:
                     for i in plist:
-                        dots.setdefault(i, 0.0)
+                        if i not in dots:
+                            dots[i] = 0.0
                 continue
-            qw = w if t[0] == "l" else w * (log_n - math.log(len(plist) + 1 if plist else 1))
+            if t[0] == "l":
+                qw = w
+                q_mass += qw
+                if plist:
+                    late.append((plist, qw))
+                    late_max += qw
+                continue
+            qw = w * (log_n - math.log(len(plist) + 1)) if plist else w * log_n
             q_mass += qw
             if not plist:
                 continue
-            if t[0] == "l" or len(plist) > MAX_POSTINGS:
-                late.append((t, qw))
+            if len(plist) > MAX_POSTINGS:
+                common.append((len(plist), t))
+                late.append((plist, qw))
+                late_max += qw
                 continue
-            for i in plist:
-                th = themes[i]
-                share = th.terms[t] / th.size
-                dots[i] = dots.get(i, 0.0) + qw * (share if share < 1.0 else 1.0)
+            get = dots.get
+            for i, share in plist.items():
+                dots[i] = get(i, 0.0) + qw * share
+        if not dots and common:
+            # nothing rare in common with any theme: let the least common term nominate (it
+            # still scores as a late term), unless it is everywhere
+            df, t = min(common)
+            if df <= MAX_FALLBACK_POSTINGS:
+                dots = dict.fromkeys(postings[t], 0.0)
         if not dots or q_mass <= 0.0:
             return None
-        best: tuple[float, int] | None = None
-        for i in sorted(dots):
+        q_inv = 1.0 / math.sqrt(q_mass)
+        # Branch and bound: visit candidates by an upper bound of their similarity (all late
+        # terms fully shared, entity bonus granted) and stop once no bound can beat the best.
+        bonus = ENTITY_BONUS if q_entities else 0.0
+        cut = -math.inf if floor is None else floor - 1e-9
+        bounds: list[tuple[float, int]] = []
+        for i, dot in dots.items():
+            th = themes[i]
+            ub = (dot + late_max) * th.inv_norm * q_inv + (bonus if th.entities else 0.0)
+            if ub >= cut:
+                bounds.append((-ub, i))
+        if not bounds:
+            return None
+        bounds.sort()
+        q_labels = [t for t in vec if t[0] == "l"] if ENTITY_NEEDS_LABEL and q_entities else []
+        best_sim = -math.inf
+        best_i = -1
+        for neg_ub, i in bounds[:MAX_CANDIDATES]:
+            if -neg_ub < best_sim - 1e-12:
+                break
             th = themes[i]
             dot = dots[i]
-            for t, qw in late:
-                tw = th.terms.get(t)
-                if tw:
-                    share = tw / th.size
-                    dot += qw * (share if share < 1.0 else 1.0)
-            sim = dot / math.sqrt(q_mass * th.mass * MASS_SCALE) if th.mass > 0 else 0.0
+            for plist, qw in late:
+                share = plist.get(i)
+                if share:
+                    dot += qw * share
+            sim = dot * th.inv_norm * q_inv
             if q_entities and th.entities:
                 if any(t in th.entities for t in q_entities):
-                    sim += ENTITY_BONUS
+                    if not q_labels or _shares_label(q_labels, th):
+                        sim += ENTITY_BONUS
                 else:
                     sim -= ENTITY_PENALTY
-            if best is None or sim > best[0] + 1e-12:
-                best = (sim, i)
-        return best
+            # ties go to the oldest theme, so results do not depend on the visiting order
+            if sim > best_sim + 1e-12 or (sim >= best_sim - 1e-12 and i < best_i):
+                best_sim, best_i = sim, i
+        if best_i < 0 or (floor is not None and best_sim < floor):
+            return None
+        return best_sim, best_i
 
     def assign(
         self, text: str, labels: Collection[str], model: str | None = None
@@ -358,8 +414,8 @@ class ThemeIndex:
         vec = self.vector(text, labels, model)
         if not any(t[0] != "l" for t in vec):
             return None
-        best = self.best_match(vec)
         need = (self.threshold or JOIN_THRESHOLD) if labels else UNLABELLED_THRESHOLD
+        best = self.best_match(vec, need)
         if best is not None and best[0] >= need:
             th = self._themes[best[1]]
             self._merge(best[1], vec)
@@ -377,7 +433,6 @@ class ThemeIndex:
         terms = th.terms
         for t, w in vec.items():
             if t not in terms:
-                self._postings.setdefault(t, []).append(i)
                 self._note_entity(t)
                 terms[t] = w
             else:
@@ -388,11 +443,24 @@ class ThemeIndex:
             th.terms = dict(keep)
             for t in terms.keys() - th.terms.keys():
                 plist = self._postings.get(t)
-                if plist is not None and i in plist:
-                    plist.remove(i)
+                if plist is not None:
+                    plist.pop(i, None)
                     if not plist:
                         del self._postings[t]
         self._refresh(th)
+        self._post(i, th)
+
+    def _post(self, i: int, th: _Theme) -> None:
+        """(Re)write theme ``i``'s entries in the inverted index: its terms' weight per reply."""
+        postings = self._postings
+        size = th.size
+        for t, w in th.terms.items():
+            share = w / size
+            plist = postings.get(t)
+            if plist is None:
+                postings[t] = {i: share if share < 1.0 else 1.0}
+            else:
+                plist[i] = share if share < 1.0 else 1.0
 
     def _refresh(self, th: _Theme) -> None:
         size = th.size or 1
@@ -405,6 +473,7 @@ class ThemeIndex:
             else:
                 mass += w
         th.mass = mass / size
+        th.inv_norm = 1.0 / math.sqrt(th.mass * MASS_SCALE) if th.mass > 0 else 0.0
         th.entities = frozenset(strong)
 
     def _add_theme(self, th: _Theme) -> None:
@@ -414,8 +483,8 @@ class ThemeIndex:
         self._themes.append(th)
         self._keys.add(th.key)
         for t in th.terms:
-            self._postings.setdefault(t, []).append(i)
             self._note_entity(t)
+        self._post(i, th)
 
     def _name(self, vec: dict[str, float]) -> tuple[str, str]:
         """Key and short label from the founding reply: its entity and main concept."""
@@ -462,6 +531,13 @@ class ThemeIndex:
             key = f"{slug}-{n}"
             n += 1
         return key, label
+
+
+def _shares_label(q_labels: list[str], th: _Theme) -> bool:
+    """The theme's replies carry one of these labels often enough to be about it."""
+    terms = th.terms
+    need = LABEL_WEIGHT * th.size * ENTITY_SHARE
+    return any(terms.get(t, 0.0) >= need for t in q_labels)
 
 
 def _add_word(

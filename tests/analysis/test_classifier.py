@@ -168,3 +168,47 @@ def test_general_phrasing(clf: Classifier, text: str, label: str) -> None:
 )
 def test_concern_jargon(clf: Classifier, text: str, label: str) -> None:
     assert label in clf.classify(text, "free").concerns
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "absent"),
+    [
+        # "off" in "signed off" is not a problem word, so good news still damps the concern
+        ("privacy officer signed off on the new region rollout :tada: latency looks fine", "free",
+         "serving_sla"),
+        # building retry logic is a feature, not a re-run
+        ("paired on the retry logic for the webhook client, merged it", "standup.yesterday",
+         "defects"),
+        # "nobody wants to own it" is an ownership gap, not an unused feature
+        ("the on-call runbook ticket bounced around, nobody wants to own the alert thresholds",
+         "free", "overproduction"),
+        # a bug that slipped through is rework, not a delay
+        ("a null check bug slipped through review and hit the nightly export", "free", "waiting"),
+        # finished work parked in a branch is inventory, not waiting
+        ("the caching prototype is still sitting in my branch, nobody picked it up", "free",
+         "waiting"),
+        # "marketing attribution" is not model attribution
+        ("the marketing attribution report double counts app installs", "health.data",
+         "explainability"),
+    ],
+)  # fmt: skip
+def test_word_senses_that_do_not_count(
+    clf: Classifier, text: str, question: str, absent: str
+) -> None:
+    assert absent not in clf.classify(text, question).labels
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("can't backfill the ledger because the vendor files still haven't arrived", "waiting"),
+        ("can't start the churn eval yet, the warehouse snapshot is missing", "waiting"),
+        ("the support team can't tell customers why their loan was refused", "explainability"),
+        ("the weekly retrain is on a cron, nobody checks if inputs changed", "drift_retraining"),
+        ("the quarterly pricing-model refresh slipped again, so it's scoring on old data",
+         "drift_retraining"),
+        ("users say they never touch the export button we spent a sprint on", "overproduction"),
+    ],
+)  # fmt: skip
+def test_general_phrasing_after_hygiene(clf: Classifier, text: str, label: str) -> None:
+    assert label in clf.classify(text, "free").labels

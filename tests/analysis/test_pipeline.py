@@ -64,3 +64,28 @@ def test_themes_scoped_by_team() -> None:
     assert set(themes) == {"a", "b"}
     assert a["theme"] == b["theme"]  # same content, same key, but separate indexes
     assert len(themes["a"]) == len(themes["b"]) == 1
+
+
+def test_record_reading_is_the_stored_reply_reading() -> None:
+    """The CLI path and storage both go through ``read_reply``: same text, same reading."""
+    from datetime import date
+
+    from bot.analysis.reading import read_reply
+    from bot.analysis.themes import ThemeIndex
+
+    clf = default_classifier()
+    text = "blocked on security review since monday, lost 2 days redoing the export"
+    today = date(2026, 3, 12)
+    rec = analyze_record(
+        {"text": text, "question": "wastes.waiting", "team": "t"},
+        classifier=clf,
+        themes_by_team={},
+        today=today,
+    )
+    reading = read_reply(
+        text, clf.classify(text, "wastes.waiting"), themes=ThemeIndex(), today=today
+    )
+    assert rec["wastes"] == reading.wastes and rec["concerns"] == reading.concerns
+    assert rec["hours_lost"] == reading.hours_lost
+    assert rec["model"] == reading.model
+    assert rec["theme"] == (reading.theme.key if reading.theme else None)

@@ -141,3 +141,29 @@ def test_is_recurring() -> None:
     assert is_recurring({"2026-W10", "2026-W11"}, {"U1"})
     assert is_recurring({"2026-W10"}, {"U1", "U2", "U3"})
     assert not is_recurring({"2026-W10"}, {"U1", "U2"})
+
+
+def test_same_model_needs_a_shared_label_for_the_entity_bonus() -> None:
+    index = ThemeIndex()
+    first = index.assign(
+        "churn-model retrain queued behind the nightly batch again", ["waiting"], "churn-model"
+    )
+    other = index.assign(
+        "churn-model precision slid after the pricing change", ["model_quality"], "churn-model"
+    )
+    same = index.assign(
+        "churn-model retrain still waiting in the batch queue", ["waiting"], "churn-model"
+    )
+    assert first and other and same
+    assert other.key != first.key and same.key == first.key
+
+
+def test_best_match_floor_skips_themes_that_cannot_reach_it() -> None:
+    index = ThemeIndex()
+    for text, labels in GPU_REPLIES:
+        index.assign(text, labels, None)
+    vec = index.vector("still waiting on gpu quota", ["waiting"])
+    best = index.best_match(vec)
+    assert best is not None
+    assert index.best_match(vec, floor=best[0]) == best
+    assert index.best_match(vec, floor=best[0] + 0.01) is None
