@@ -1,13 +1,13 @@
-"""The one ASGI app every platform shares: health and metrics here, platforms mount onto it.
+"""The one ASGI app every platform shares: health here, platforms mount onto it.
 
-Platform adapters live in ``handlers/`` and add their routes through ``mounts``, so this module,
-like all of ``bot/``, never imports Slack or Teams code.
+Platform adapters live in ``handlers/`` and add their routes and background connections through
+``mounts`` and ``lifespans``, so this module, like all of ``bot/``, never imports Slack or Teams.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -16,12 +16,21 @@ from bot.config import Settings
 from bot.db import Database
 
 Mount = Callable[[FastAPI], None]
+Lifespan = Callable[[], AbstractAsyncContextManager[None]]
 
 
-def create_app(settings: Settings, db: Database, mounts: Sequence[Mount] = ()) -> FastAPI:
+def create_app(
+    settings: Settings,
+    db: Database,
+    mounts: Sequence[Mount] = (),
+    lifespans: Sequence[Lifespan] = (),
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with AsyncExitStack() as stack:
+            for start in lifespans:
+                await stack.enter_async_context(start())
+            yield
         await db.dispose()
 
     app = FastAPI(title="Kaizen bot", docs_url=None, redoc_url=None, lifespan=lifespan)

@@ -50,12 +50,11 @@ def run() -> None:
         return
     import uvicorn
 
-    from bot.db import Database
-    from bot.web import create_app
+    from handlers.server import build_server  # the composition root lives with the adapters
 
     logging.getLogger("kaizen").info("Starting: %s", settings.describe_platforms())
-    web = create_app(settings, Database(settings.database_url))
-    uvicorn.run(web, host="0.0.0.0", port=settings.port, log_config=None)
+    server = build_server(settings)
+    uvicorn.run(server.web, host="0.0.0.0", port=settings.port, log_config=None)
 
 
 @db_app.command("upgrade")

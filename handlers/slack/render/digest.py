@@ -177,7 +177,7 @@ def _totals_block(digest: Digest) -> Block:
     return _section("totals", "*This week by waste category*", fields)
 
 
-def _concern_blocks(concern: ConcernItem) -> list[Block]:
+def concern_blocks(concern: ConcernItem) -> list[Block]:
     title = []
     if concern.overdue:
         title.append(":warning: *Overdue*")
@@ -273,7 +273,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
             title += f" · :warning: {overdue} overdue"
         concerns.append(_section("concerns-title", title))
         for concern in ordered[:shown]:
-            concerns.extend(_concern_blocks(concern))
+            concerns.extend(concern_blocks(concern))
         if len(ordered) > shown:
             more = more_phrase(len(ordered) - shown, "unresolved concerns")
             concerns.append(_context("concerns-more", f"{more} `{CONCERNS_COMMAND_HINT}`"))

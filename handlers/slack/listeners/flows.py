@@ -1,0 +1,176 @@
+"""Work shared by several listeners: check-in modal, logging, digests, concern updates."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
+
+from bot.analysis.labels import display_name
+from bot.digests.build import build_digest, concern_item
+from bot.digests.chart import render_chart
+from bot.digests.model import Digest
+from bot.errors import NotFound
+from bot.models import Channel, Concern, Finding, Member, Occurrence, Reply
+from bot.services.analysis import ReplyAnalysis
+from bot.services.ledger import occurrence_key
+from bot.timeutil import iso_week
+from handlers.slack.context import Kaizen
+from handlers.slack.render.checkin import checkin_modal
+from handlers.slack.render.digest import concern_blocks, digest_blocks, digest_fallback_text
+from handlers.slack.render.messages import replace_concern, resolved_section
+from handlers.slack.text import escape
+
+
+async def load_channel(kaizen: Kaizen, channel_id: int) -> Channel:
+    async with kaizen.db.session() as s:
+        channel = await s.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound("that channel is not set up with Kaizen any more.")
+    return channel
+
+
+def channel_zone(kaizen: Kaizen, channel: Channel) -> ZoneInfo:
+    return ZoneInfo(channel.timezone or kaizen.settings.timezone)
+
+
+def local_today(kaizen: Kaizen, tz: str | None) -> date:
+    return kaizen.clock().astimezone(ZoneInfo(tz or kaizen.settings.timezone)).date()
+
+
+async def open_checkin(
+    kaizen: Kaizen,
+    client: AsyncWebClient,
+    trigger_id: str,
+    channel: Channel,
+    day: date,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    sets = [kaizen.question_sets[n] for n in channel.question_sets if n in kaizen.question_sets]
+    if not sets:
+        sets = [next(iter(kaizen.question_sets.values()))]
+    meta = {"channel": channel.id, "date": day.isoformat(), **(extra or {})}
+    await client.views_open(
+        trigger_id=trigger_id, view=checkin_modal(sets, channel.name or channel.platform_id, meta)
+    )
+
+
+async def nudge_occurrence(
+    kaizen: Kaizen, channel_id: int, member_id: int, day: date
+) -> int | None:
+    async with kaizen.db.session() as s:
+        return (
+            await s.exec(
+                select(Occurrence.id).where(
+                    Occurrence.key == occurrence_key("nudge", channel_id, member_id, day)
+                )
+            )
+        ).first()
+
+
+def understood(analysis: ReplyAnalysis) -> str | None:
+    """One phrase per answer: what was read from it, for the acknowledgement."""
+    reading = analysis.reading
+    labels = [display_name(x) for x in reading.wastes + reading.concerns]
+    if not labels:
+        return None
+    phrase = ", ".join(labels)
+    if reading.hours_lost:
+        phrase += f" ({reading.hours_lost:g} h)"
+    if reading.theme is not None and analysis.theme_replies > 1:
+        phrase += f", a recurring theme: {escape(reading.theme.label)} ×{analysis.theme_replies}"
+    return phrase
+
+
+async def current_labels(kaizen: Kaizen, reply_id: int) -> tuple[Reply, list[str], list[str]]:
+    async with kaizen.db.session() as s:
+        reply = await s.get(Reply, reply_id)
+        if reply is None:
+            raise NotFound("that entry no longer exists (it may have been undone).")
+        findings = list(await s.exec(select(Finding).where(Finding.reply_id == reply_id)))
+    wastes = sorted(f.label for f in findings if f.kind == "waste")
+    concerns = sorted(f.label for f in findings if f.kind == "concern")
+    return reply, wastes, concerns
+
+
+async def week_digest(kaizen: Kaizen, channel: Channel) -> Digest:
+    assert channel.id is not None
+    week = iso_week(kaizen.clock().astimezone(channel_zone(kaizen, channel)).date())
+    return await build_digest(
+        kaizen.db,
+        channel.id,
+        week,
+        fallback_timezone=kaizen.settings.timezone,
+        concern_sla_days=kaizen.concern_sla_days,
+        clock=kaizen.clock,
+    )
+
+
+async def post_digest(kaizen: Kaizen, client: AsyncWebClient, digest: Digest) -> str:
+    """Post the digest to its channel, the chart in its thread; returns the message ts."""
+    posted = await client.chat_postMessage(
+        channel=digest.channel_ref, text=digest_fallback_text(digest), blocks=digest_blocks(digest)
+    )
+    ts = str(posted["ts"])
+    if digest.history:
+        await client.files_upload_v2(
+            channel=digest.channel_ref,
+            thread_ts=ts,
+            content=render_chart(digest),
+            filename=f"kaizen-{digest.iso_week}.png",
+            title=f"Wastes per week · #{digest.channel_name} · {digest.iso_week}",
+        )
+    return ts
+
+
+async def refreshed_concern_blocks(
+    kaizen: Kaizen, concern_id: int, resolved_by: str | None = None, note: str | None = None
+) -> list[dict[str, Any]]:
+    """How a concern should now look in any message that shows it."""
+    async with kaizen.db.session() as s:
+        concern = await s.get(Concern, concern_id)
+        if concern is None:
+            raise NotFound(f"there is no concern #{concern_id}.")
+        owner = await s.get(Member, concern.owner_id) if concern.owner_id else None
+    if resolved_by is not None:
+        return [resolved_section(concern_id, concern.summary, resolved_by, note)]
+    names = {owner.id: owner.display_name or owner.platform_user_id} if owner else {}
+    return concern_blocks(concern_item(concern, names, kaizen.clock(), kaizen.concern_sla_days))
+
+
+async def update_concern_message(
+    client: AsyncWebClient,
+    respond: Any,
+    body: dict[str, Any],
+    concern_id: int,
+    new_blocks: list[dict[str, Any]],
+) -> None:
+    """Swap a concern's blocks in the message the button was on, in place."""
+    message = body.get("message")
+    container = body.get("container") or {}
+    if not message:
+        return
+    blocks = replace_concern(message.get("blocks") or [], concern_id, new_blocks)
+    text = message.get("text") or "Kaizen"
+    if container.get("is_ephemeral"):
+        await respond(blocks=blocks, text=text, replace_original=True)
+    else:
+        await client.chat_update(
+            channel=container.get("channel_id") or body["channel"]["id"],
+            ts=message["ts"],
+            blocks=blocks,
+            text=text,
+        )
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    raw = view.get("private_metadata") or "{}"
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
