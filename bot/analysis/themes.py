@@ -31,8 +31,9 @@ candidates are scored in order of an upper bound of their similarity, stopping a
 bound can beat the best (or reach the join threshold), so the cost of assigning does not grow
 with the number of themes. The entity bonus needs a shared label too: one model has many
 unrelated problems (its latency, its labels, its explanations). Everything the index knows
-is in its profiles (document frequencies and known entities are derived from them), so a persisted index (:meth:`ThemeIndex.profiles`)
-reloads to one that behaves identically (:meth:`ThemeIndex.from_profiles`).
+is in its profiles (document frequencies and known entities are derived from them), so a
+persisted index (:meth:`ThemeIndex.profiles`) reloads to one that behaves identically
+(:meth:`ThemeIndex.from_profiles`).
 
 Theme keys and labels come from the founding reply (its entity and its most distinctive
 concept, e.g. "Fraud-model false positives" / ``fraud-model-false-positives``, or just
