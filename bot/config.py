@@ -50,6 +50,8 @@ class Settings:
     llm_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    misfire_grace_minutes: int = 60
+    scheduler_enabled: bool = True
 
     @property
     def slack_socket_mode(self) -> bool:
@@ -189,6 +191,13 @@ def load_settings(
     if (llm_url is None) != (llm_model is None):
         problems.append("KAIZEN_LLM_URL and KAIZEN_LLM_MODEL must be set together.")
 
+    grace = get("KAIZEN_MISFIRE_GRACE_MINUTES") or "60"
+    if not grace.isdigit() or not 0 <= int(grace) <= 24 * 60:
+        problems.append(f"KAIZEN_MISFIRE_GRACE_MINUTES must be 0 to 1440 minutes, not {grace!r}.")
+    scheduler_flag = (get("KAIZEN_SCHEDULER") or "on").lower()
+    if scheduler_flag not in {"on", "off"}:
+        problems.append(f"KAIZEN_SCHEDULER must be on or off, not {scheduler_flag!r}.")
+
     log_level = (get("KAIZEN_LOG_LEVEL") or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(
@@ -215,6 +224,8 @@ def load_settings(
         llm_url=llm_url,
         llm_model=llm_model,
         llm_api_key=get("KAIZEN_LLM_API_KEY"),
+        misfire_grace_minutes=int(grace),
+        scheduler_enabled=scheduler_flag == "on",
     )
 
 

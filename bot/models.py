@@ -197,6 +197,7 @@ class Occurrence(SQLModel, table=True):
     status: str = Field(default=OccurrenceStatus.CLAIMED, sa_type=String(16))
     claimed_by: str = Field(default="", sa_type=String(128))
     claimed_at: datetime = _created()
+    due_at: datetime | None = _optional_ts()  # when it was meant to go out (misfire decisions)
     sent_at: datetime | None = _optional_ts()
     message_ref: str | None = Field(default=None, sa_type=String(255), index=True)
 
@@ -328,3 +329,23 @@ class MemberSkip(SQLModel, table=True):
     first_day: date
     last_day: date
     created_at: datetime = _created()
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where to reach a person or channel proactively (Teams needs the service URL and
+    conversation id it last saw; a nudge cannot be sent without them)."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (
+        Index("uq_conversation_refs", "platform", "tenant_id", "key", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(sa_type=String(16))
+    tenant_id: str = Field(default="", sa_type=String(64))
+    key: str = Field(sa_type=String(255))  # a user id or a channel/conversation id
+    service_url: str = Field(sa_type=String(1024))
+    conversation_id: str = Field(sa_type=String(512))
+    bot_id: str = Field(default="", sa_type=String(255))
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = _created()

@@ -5,26 +5,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from bot.analysis.llm import provider_from_settings
 from bot.config import Settings
 from bot.db import Database
+from bot.messenger import Messenger
 from bot.prompts import load_question_sets
+from bot.runtime import Kaizen
+from bot.schedule.scheduler import Scheduler
 from bot.services.analysis import Analyser
 from bot.timeutil import Clock, utcnow
 from bot.web import Lifespan, Mount, create_app
-from handlers.slack.context import Kaizen
 
 
 @dataclass
 class Server:
     web: FastAPI
     kaizen: Kaizen
+    scheduler: Scheduler
 
 
 def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
@@ -39,6 +43,7 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
     )
     mounts: list[Mount] = []
     lifespans: list[Lifespan] = []
+    messengers: dict[str, Callable[[str], Awaitable[Messenger | None]]] = {}
     if settings.slack_enabled:
         from handlers.slack import app as slack
 
@@ -56,4 +61,46 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
         lifespans.append(slack_lifespan)
         if not settings.slack_socket_mode:  # Socket Mode receives over its own connection
             mounts.append(lambda web: slack.mount(web, kaizen, bolt))
-    return Server(create_app(settings, db, mounts, lifespans), kaizen)
+        messengers["slack"] = lambda team: slack.messenger_for_team(kaizen, bolt, team)
+    if settings.teams_enabled:
+        from handlers.teams.app import TeamsHost
+
+        teams = TeamsHost(kaizen)  # POST /api/messages appears when its lifespan starts
+        mounts.append(teams.mount)
+        lifespans.append(teams.lifespan)
+
+        async def teams_messenger(_tenant: str) -> Messenger | None:
+            return teams.messenger()
+
+        messengers["teams"] = teams_messenger
+
+    async def messenger_for(platform: str, workspace: str) -> Messenger | None:
+        reach = messengers.get(platform)
+        return None if reach is None else await reach(workspace)
+
+    scheduler = Scheduler(
+        db,
+        kaizen.question_sets,
+        messenger_for,
+        fallback_tz=settings.timezone,
+        clock=clock,
+        grace=timedelta(minutes=settings.misfire_grace_minutes),
+    )
+    kaizen.on_channel_changed.append(scheduler.rebuild)
+    kaizen.on_checkin_answer.append(scheduler.late_answer)
+
+    @asynccontextmanager
+    async def scheduling() -> AsyncIterator[None]:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        aps = AsyncIOScheduler(timezone="UTC")
+        aps.start()
+        try:
+            await scheduler.start(aps)
+            yield
+        finally:
+            aps.shutdown(wait=False)
+
+    if messengers and settings.scheduler_enabled:
+        lifespans.append(scheduling)
+    return Server(create_app(settings, db, mounts, lifespans), kaizen, scheduler)

@@ -25,10 +25,11 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.runtime import Kaizen
 from bot.services.events import first_delivery
-from handlers.slack.context import Kaizen
 from handlers.slack.errors import report
 from handlers.slack.listeners import register_all
+from handlers.slack.messenger import SlackMessenger
 
 log = logging.getLogger(__name__)
 
@@ -154,3 +155,16 @@ async def socket_mode(kaizen: Kaizen, app: AsyncApp) -> AsyncIterator[None]:
         yield
     finally:
         await handler.close_async()
+
+
+async def messenger_for_team(kaizen: Kaizen, app: AsyncApp, team_id: str) -> SlackMessenger | None:
+    """How the scheduler reaches one workspace: its installation's token under OAuth, else the
+    configured bot token."""
+    if app.oauth_flow is None:
+        return SlackMessenger(web_client(kaizen, kaizen.settings.slack_bot_token))
+    store = app.oauth_flow.settings.installation_store
+    bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+    if bot is None:
+        log.warning("no Slack installation for workspace %s; skipping its schedule", team_id)
+        return None
+    return SlackMessenger(web_client(kaizen, bot.bot_token))

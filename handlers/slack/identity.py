@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.models import Platform
+from bot.runtime import Kaizen
 from bot.services import directory
-from handlers.slack.context import Kaizen
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.slack.context import Kaizen
+from bot.runtime import Kaizen
 from handlers.slack.listeners import actions, commands, events, shortcuts, views
 
 

@@ -12,12 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.analysis.model_names import find_model
 from bot.errors import InvalidTransition
 from bot.models import Concern
+from bot.runtime import Kaizen
 from bot.services import concerns, skips
 from bot.services.home import home_data
 from bot.services.members import forget_member
 from bot.services.replies import undo_reply
 from handlers.slack import ids
-from handlers.slack.context import Kaizen
 from handlers.slack.errors import guarded
 from handlers.slack.identity import who
 from handlers.slack.listeners import flows

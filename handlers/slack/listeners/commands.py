@@ -13,12 +13,12 @@ from bot.commands import Command, parse, parse_date_range
 from bot.digests.build import open_concern_items
 from bot.errors import InvalidInput
 from bot.models import Member
+from bot.runtime import Kaizen
 from bot.services import concerns, skips
 from bot.services.channels import ChannelChanges, configure_channel
 from bot.services.replies import record_reply
 from bot.services.stats import channel_stats
 from handlers.slack import ids
-from handlers.slack.context import Kaizen
 from handlers.slack.errors import guarded
 from handlers.slack.identity import (
     Where,

@@ -9,10 +9,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from bot.models import Channel, Occurrence, Workspace
+from bot.runtime import Kaizen
 from bot.services import directory
 from bot.services.home import home_data
 from bot.services.replies import record_reply
-from handlers.slack.context import Kaizen
 from handlers.slack.errors import guarded
 from handlers.slack.identity import who
 from handlers.slack.listeners import flows
@@ -79,6 +79,7 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
             return  # a retried delivery of an answer already stored
         assert stored.reply.id is not None
         phrase = flows.understood(await kaizen.analyser.analyse_reply(stored.reply.id))
+        await kaizen.checkin_answered(occurrence.channel_id, occurrence.local_date)
         await client.chat_postMessage(
             channel=channel_dm,
             thread_ts=thread,

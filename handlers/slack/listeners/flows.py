@@ -15,11 +15,13 @@ from bot.digests.build import build_digest, concern_item
 from bot.digests.chart import render_chart
 from bot.digests.model import Digest
 from bot.errors import NotFound
-from bot.models import Channel, Concern, Finding, Member, Occurrence, Reply
+from bot.models import Channel, ChannelMember, Concern, Finding, Member, Occurrence, Reply
+from bot.runtime import Kaizen
 from bot.services.analysis import ReplyAnalysis
+from bot.services.directory import set_channel_membership
 from bot.services.ledger import occurrence_key
 from bot.timeutil import iso_week
-from handlers.slack.context import Kaizen
+from handlers.slack.identity import who
 from handlers.slack.render.checkin import checkin_modal
 from handlers.slack.render.digest import concern_blocks, digest_blocks, digest_fallback_text
 from handlers.slack.render.messages import replace_concern, resolved_section
@@ -174,3 +176,39 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+async def sync_members(
+    kaizen: Kaizen, client: AsyncWebClient, team_id: str, channel: Channel
+) -> int:
+    """Take the channel's people from Slack: who is in it gets check-ins, who left does not.
+
+    Also refreshes each person's display name and time zone (``users.info``), which is how a
+    member's local check-in time follows their profile. Bots (this one included) are skipped.
+    """
+    assert channel.id is not None
+    present: set[int] = set()
+    cursor = None
+    while True:
+        page = await client.conversations_members(
+            channel=channel.platform_id, limit=200, cursor=cursor
+        )
+        for user_id in page.get("members", []):
+            info = (await client.users_info(user=user_id)).get("user") or {}
+            if info.get("is_bot") or info.get("deleted"):
+                continue
+            kaizen._user_cache.pop((team_id, user_id), None)  # refresh name and zone
+            person = await who(kaizen, client, team_id, user_id)
+            await set_channel_membership(kaizen.db, channel.id, person.member_id, active=True)
+            present.add(person.member_id)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    async with kaizen.db.session() as s:
+        known = list(
+            await s.exec(select(ChannelMember).where(ChannelMember.channel_id == channel.id))
+        )
+    for row in known:
+        if row.member_id not in present and row.active:
+            await set_channel_membership(kaizen.db, channel.id, row.member_id, active=False)
+    return len(present)

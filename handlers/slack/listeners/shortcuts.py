@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.runtime import Kaizen
 from handlers.slack import ids
-from handlers.slack.context import Kaizen
 from handlers.slack.errors import guarded
 from handlers.slack.render.forms import log_waste_modal
 

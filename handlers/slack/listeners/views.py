@@ -16,11 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import InvalidInput
+from bot.runtime import Kaizen
 from bot.services import concerns
 from bot.services.channels import ChannelChanges, configure_channel, validate
 from bot.services.replies import record_reply
 from handlers.slack import ids
-from handlers.slack.context import Kaizen
 from handlers.slack.errors import guarded
 from handlers.slack.identity import is_channel_member, where, who
 from handlers.slack.listeners import flows
@@ -97,6 +97,7 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
             thread_ts=meta.get("nudge"),
             text=answered_text(understood),
         )
+        await kaizen.checkin_answered(channel.id or 0, day)
 
     @app.view(ids.VIEW_SETUP)
     @guarded
@@ -125,6 +126,7 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
             kaizen.db, channel.id or 0, changes, known_question_sets=set(kaizen.question_sets),
             clock=kaizen.clock,
         )  # fmt: skip
+        await flows.sync_members(kaizen, client, body["team"]["id"], saved)
         await kaizen.channel_changed(channel.id or 0)
         whose_clock = (
             "each person’s own time" if saved.timezone_policy == "member" else saved.timezone

@@ -1,9 +1,14 @@
-"""What every Slack listener needs from the core, built once per process."""
+"""The running core as adapters see it: settings, storage, analyser, questions, clock.
+
+Built once per process by the composition root (``handlers/server.py``) and shared by every
+platform adapter and the scheduler, so they all act on the same services the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.config import Settings
@@ -24,6 +29,7 @@ class Kaizen:
     clock: Clock = utcnow
     concern_sla_days: int = 14
     on_channel_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+    on_checkin_answer: list[Callable[[int, date], Awaitable[None]]] = field(default_factory=list)
     _user_cache: dict[tuple[str, str], tuple[str, str | None, bool]] = field(default_factory=dict)
 
     _messages: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -41,6 +47,11 @@ class Kaizen:
 
     def recall_message(self, channel: str, ts: str) -> dict[str, Any] | None:
         return self._messages.pop(f"{channel}/{ts}", None)
+
+    async def checkin_answered(self, channel_id: int, day: date) -> None:
+        """A check-in answer was stored (the scheduler updates a summary already posted)."""
+        for callback in self.on_checkin_answer:
+            await callback(channel_id, day)
 
     async def channel_changed(self, channel_id: int) -> None:
         """Tell whoever cares (the scheduler rebuilds its triggers) that a channel changed."""
