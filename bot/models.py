@@ -336,9 +336,7 @@ class ConversationRef(SQLModel, table=True):
     conversation id it last saw; a nudge cannot be sent without them)."""
 
     __tablename__ = "conversation_refs"
-    __table_args__ = (
-        Index("uq_conversation_refs", "platform", "tenant_id", "key", unique=True),
-    )
+    __table_args__ = (Index("uq_conversation_refs", "platform", "tenant_id", "key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(sa_type=String(16))

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.panel import Panel
 
 from bot import migrate
-from bot.cli import analysis, digest, schedule
+from bot.cli import analysis, digest, schedule, teams
 from bot.cli.common import err, settings_or_exit, setup_logging
 from bot.prompts import QuestionSetError, load_question_sets
 
@@ -68,6 +68,7 @@ def db_upgrade() -> None:
 
 analysis.register(app)
 digest.register(app)
+teams.register(app)
 schedule.register(app)
 
 
