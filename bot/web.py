@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.config import Settings
 from bot.db import Database
@@ -46,6 +46,63 @@ def create_app(
             status_code=200 if ok else 503,
         )
 
+    @app.get("/metrics")
+    async def metrics() -> PlainTextResponse:
+        """Prometheus text format: enough to alert on a silent bot (no nudges, growing backlog)."""
+        return PlainTextResponse(await _metrics(db), media_type="text/plain; version=0.0.4")
+
     for mount in mounts:
         mount(app)
     return app
+
+
+async def _metrics(db: Database) -> str:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from bot.models import Concern, DigestSent, Occurrence, Reply
+
+    lines = []
+    try:
+        async with db.session() as s:
+            replies = (await s.exec(select(func.count()).select_from(Reply))).one()
+            open_concerns = (
+                await s.exec(
+                    select(func.count()).select_from(Concern).where(Concern.status != "resolved")
+                )
+            ).one()
+            by_status = list(
+                await s.exec(
+                    select(Occurrence.kind, Occurrence.status, func.count()).group_by(
+                        Occurrence.kind, Occurrence.status
+                    )
+                )
+            )
+            digests = (await s.exec(select(func.count()).select_from(DigestSent))).one()
+    except Exception:
+        return (
+            "# HELP kaizen_up Whether the database answered.\n# TYPE kaizen_up gauge\nkaizen_up 0\n"
+        )
+    lines += [
+        "# HELP kaizen_up Whether the database answered.",
+        "# TYPE kaizen_up gauge",
+        "kaizen_up 1",
+        "# HELP kaizen_replies_total Replies stored.",
+        "# TYPE kaizen_replies_total counter",
+        f"kaizen_replies_total {replies}",
+        "# HELP kaizen_open_concerns MLOps concerns not yet resolved.",
+        "# TYPE kaizen_open_concerns gauge",
+        f"kaizen_open_concerns {open_concerns}",
+        "# HELP kaizen_scheduled_total Scheduled occurrences by kind and outcome.",
+        "# TYPE kaizen_scheduled_total counter",
+    ]
+    lines += [
+        f'kaizen_scheduled_total{{kind="{kind}",status="{status}"}} {n}'
+        for kind, status, n in by_status
+    ]
+    lines += [
+        "# HELP kaizen_digests_total Weekly digests claimed.",
+        "# TYPE kaizen_digests_total counter",
+        f"kaizen_digests_total {digests}",
+    ]
+    return "\n".join(lines) + "\n"

@@ -178,3 +178,22 @@ async def test_reprocess_rebuilds_without_losing_replies_or_hand_set_labels(
     assert after == before  # theme keys are stable across runs
     assert labels == [("motion", "user")]
     assert analysed == []
+
+
+async def test_a_correction_teaches_the_workspace_analyser(db: Database, team: Team) -> None:
+    analyser = Analyser(db)
+    text = "spent the afternoon renaming columns in the legacy export"
+    first = await store(db, team, team.alice_id, text, "free", MONDAY)
+    before = await analyser.analyse_reply(first)
+    assert before.reading.wastes == []
+    await analyser.correct(first, ["overprocessing"], [])
+    similar = await store(
+        db,
+        team,
+        team.bob_id,
+        "another vendor questionnaire ate the afternoon",
+        "free",
+        MONDAY + timedelta(days=1),
+    )
+    after = await analyser.analyse_reply(similar)
+    assert "overprocessing" in after.reading.wastes

@@ -61,3 +61,21 @@ async def test_healthz_is_503_when_the_database_is_down() -> None:
         response = await c.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+
+
+async def test_metrics_count_replies_and_concerns(database_url: str) -> None:
+    from bot.services import concerns, directory
+    from bot.services.replies import record_reply
+
+    db = Database(database_url)
+    ws = await directory.ensure_workspace(db, "slack", "T1")
+    ch = await directory.ensure_channel(db, ws.id or 0, "C1")
+    await record_reply(db, channel_id=ch.id or 0, text="waited", source="command", dedup_key="m1")
+    await concerns.open_concern(db, channel_id=ch.id or 0, kind="serving_sla", summary="p99")
+    settings = load_settings({"DATABASE_URL": database_url}, env_file=None)
+    web = create_app(settings, db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(web), base_url="http://t") as c:
+        body = (await c.get("/metrics")).text
+    assert "kaizen_up 1" in body
+    assert "kaizen_replies_total 1" in body and "kaizen_open_concerns 1" in body
+    await db.dispose()

@@ -749,6 +749,28 @@ def _files_complete_upload(call: _Call) -> dict[str, Any]:
     return {"files": [state.file_payload(f) for f, _ in files]}
 
 
+def _oauth_v2_access(call: _Call) -> dict[str, Any]:
+    """The OAuth code exchange: any code gives this workspace's bot token (``xoxb-installed``).
+
+    Real Slack authenticates this call with the client id and secret rather than a token; the
+    emulator accepts what the SDK sends and returns the shape Bolt stores as an installation.
+    """
+    state = call.state
+    if not call.str_param("code"):
+        raise SlackError("invalid_code")
+    return {
+        "access_token": "xoxb-installed",
+        "token_type": "bot",
+        "scope": "chat:write,commands,im:write,im:history,users:read",
+        "bot_user_id": state.bot_user_id,
+        "app_id": state.app_id,
+        "team": {"id": state.team_id, "name": state.team_name},
+        "enterprise": None,
+        "authed_user": {"id": next(iter(state.users), "U0INSTALLER")},
+        "is_enterprise_install": False,
+    }
+
+
 def _apps_connections_open(call: _Call) -> dict[str, Any]:
     """Socket Mode: hand out the WebSocket this emulator serves (the app token is checked
     by the caller, since only ``xapp-`` tokens may open connections)."""
@@ -758,6 +780,7 @@ def _apps_connections_open(call: _Call) -> dict[str, Any]:
 
 METHODS: dict[str, Handler] = {
     "apps.connections.open": _apps_connections_open,
+    "oauth.v2.access": _oauth_v2_access,
     "auth.test": _auth_test,
     "chat.postMessage": _chat_post_message,
     "chat.postEphemeral": _chat_post_ephemeral,
@@ -883,11 +906,13 @@ def create_slack_api(
         with state.lock:
             if method not in METHODS:
                 body = {"ok": False, "error": "unknown_method"}
-            elif token is None:
+            elif token is None and method != "oauth.v2.access":
                 body = {"ok": False, "error": "not_authed"}
             elif tokens is not None and token not in tokens:
                 body = {"ok": False, "error": "invalid_auth"}
-            elif (method == "apps.connections.open") != token.startswith("xapp-"):
+            elif token is not None and (method == "apps.connections.open") != token.startswith(
+                "xapp-"
+            ):
                 body = {"ok": False, "error": "not_allowed_token_type"}
             else:
                 retry_after = state.take_injected_rate_limit(method)
