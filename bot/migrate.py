@@ -21,6 +21,15 @@ def alembic_config(database_url: str | URL) -> Config:
     return cfg
 
 
+FOREIGN_TABLE_PREFIXES = ("slack_",)
+"""Tables other libraries keep in our database (slack_sdk's OAuth installation store)."""
+
+
+def is_ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic ``include_name`` hook: leave other libraries' tables out of comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
+
+
 def upgrade(database_url: str | URL, revision: str = "head") -> None:
     """Bring the schema up to ``revision``; safe to run on every start (no-op when current)."""
     _ensure_sqlite_folder(database_url)

@@ -16,7 +16,9 @@ from bot.models import UTCDateTime
 def _schema_drift(url: str) -> list[object]:
     engine = make_sync_engine(url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": _compare_type})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": _compare_type, "include_name": migrate.is_ours}
+        )
         diffs = compare_metadata(ctx, SQLModel.metadata)
     engine.dispose()
     return diffs

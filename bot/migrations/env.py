@@ -5,6 +5,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from bot.db import make_sync_engine
+from bot.migrate import is_ours
 from bot.models import UTCDateTime  # also registers the tables on SQLModel.metadata
 
 config = context.config
@@ -40,6 +41,7 @@ def _run(connection: object) -> None:
         render_as_batch=True,  # SQLite can only ALTER by copying tables
         compare_type=True,
         render_item=_render_item,
+        include_name=is_ours,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -10,7 +10,7 @@ from microsoft_teams.cards import AdaptiveCard
 from bot.messenger import Message, MessageRef, MessengerError, RateLimited
 from bot.prompts import Question
 from bot.schedule.content import Nudge
-from handlers.teams.listeners.flows import load_channel, week_digest
+from bot.services.workflows import load_channel, week_digest
 from handlers.teams.messenger import TeamsMessenger
 from tests.teams.conftest import TeamsBot, visible_text
 from tests.teams.test_conversation import ALICE, CHANNEL, actions_of

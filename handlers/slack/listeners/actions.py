@@ -13,7 +13,7 @@ from bot.analysis.model_names import find_model
 from bot.errors import InvalidTransition
 from bot.models import Concern
 from bot.runtime import Kaizen
-from bot.services import concerns, skips
+from bot.services import concerns, skips, workflows
 from bot.services.home import home_data
 from bot.services.members import forget_member
 from bot.services.replies import undo_reply
@@ -95,7 +95,7 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
         await ack()
         reply_id = int(action["value"])
         reply, _, found = await flows.current_labels(kaizen, reply_id)
-        channel = await flows.load_channel(kaizen, reply.channel_id)
+        channel = await workflows.load_channel(kaizen, reply.channel_id)
         await client.views_open(
             trigger_id=body["trigger_id"],
             view=open_concern_modal(
@@ -124,7 +124,7 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
     ) -> None:
         await ack()
         value = json.loads(action["value"])
-        channel = await flows.load_channel(kaizen, int(value["c"]))
+        channel = await workflows.load_channel(kaizen, int(value["c"]))
         origin = _origin(body)
         await flows.open_checkin(
             kaizen,
@@ -194,8 +194,8 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
                 ),
             )  # fmt: skip
             return
-        channel = await flows.load_channel(kaizen, active[0].channel_id)
-        day = flows.local_today(kaizen, channel.timezone)
+        channel = await workflows.load_channel(kaizen, active[0].channel_id)
+        day = workflows.local_today(kaizen, channel.timezone)
         await flows.open_checkin(kaizen, client, body["trigger_id"], channel, day)
 
     @app.action(ids.HOME_LOG)

@@ -8,15 +8,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.analysis.model_names import find_model
 from bot.commands import Command, parse, parse_date_range
 from bot.digests.build import open_concern_items
 from bot.errors import InvalidInput
 from bot.models import Member
 from bot.runtime import Kaizen
-from bot.services import concerns, skips
+from bot.services import concerns, skips, workflows
 from bot.services.channels import ChannelChanges, configure_channel
-from bot.services.replies import record_reply
 from bot.services.stats import channel_stats
 from handlers.slack import ids
 from handlers.slack.errors import guarded
@@ -93,18 +91,13 @@ async def _log(
         )
         return
     person, place = await _context(kaizen, client, command)
-    stored = await record_reply(
-        kaizen.db,
+    analysis = await workflows.log_entry(
+        kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
         text=cmd.args,
-        source="command",
-        question_key="free",
         dedup_key=f"slack:cmd:{command['team_id']}:{command['trigger_id']}",
-        at=kaizen.clock(),
     )
-    assert stored.reply.id is not None
-    analysis = await kaizen.analyser.analyse_reply(stored.reply.id)
     await respond(
         blocks=logged_blocks(analysis, cmd.args),
         text="Logged: "
@@ -124,36 +117,12 @@ async def _concern(
         )
         return
     person, place = await _context(kaizen, client, command)
-    channel = await flows.load_channel(kaizen, place.channel_id)
-    first, _, rest = cmd.args.partition(" ")
-    model = find_model(first, channel.models) if rest else None
-    summary = rest.strip() if model else cmd.args
-    if not summary:
-        raise InvalidInput("say what the concern is after the model name.")
-    classification = kaizen.analyser.base.classify(summary, "health.metrics")
-    scores = classification.concerns
-    kind = max(sorted(scores), key=lambda k: scores[k]) if scores else "model_quality"
-    stored = await record_reply(
-        kaizen.db,
+    concern = await workflows.open_concern_from_text(
+        kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
         text=cmd.args,
-        source="command",
-        question_key="free",
         dedup_key=f"slack:cmd:{command['team_id']}:{command['trigger_id']}",
-        at=kaizen.clock(),
-    )
-    assert stored.reply.id is not None
-    await kaizen.analyser.analyse_reply(stored.reply.id)
-    concern = await concerns.open_concern(
-        kaizen.db,
-        channel_id=place.channel_id,
-        kind=kind,
-        model=model or find_model(summary, channel.models),
-        summary=summary,
-        opened_by_id=person.member_id,
-        source_reply_id=stored.reply.id,
-        clock=kaizen.clock,
     )
     assert concern.id is not None
     blocks = await flows.refreshed_concern_blocks(kaizen, concern.id)
@@ -174,7 +143,7 @@ async def _concerns(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
     _, place = await _context(kaizen, client, command)
-    channel = await flows.load_channel(kaizen, place.channel_id)
+    channel = await workflows.load_channel(kaizen, place.channel_id)
     items = await open_concern_items(
         kaizen.db, place.channel_id, sla_days=kaizen.concern_sla_days, clock=kaizen.clock
     )
@@ -217,8 +186,8 @@ async def _digest(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
     _, place = await _context(kaizen, client, command)
-    channel = await flows.load_channel(kaizen, place.channel_id)
-    digest = await flows.week_digest(kaizen, channel)
+    channel = await workflows.load_channel(kaizen, place.channel_id)
+    digest = await workflows.week_digest(kaizen, channel)
     if cmd.args.strip().lower() == "post":
         await flows.post_digest(kaizen, client, digest)
         await respond(text="Posted this week's digest to the channel.", response_type="ephemeral")
@@ -238,8 +207,8 @@ async def _checkin(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
     _, place = await _context(kaizen, client, command)
-    channel = await flows.load_channel(kaizen, place.channel_id)
-    day = flows.local_today(kaizen, channel.timezone)
+    channel = await workflows.load_channel(kaizen, place.channel_id)
+    day = workflows.local_today(kaizen, channel.timezone)
     await flows.open_checkin(kaizen, client, command["trigger_id"], channel, day)
 
 
@@ -260,7 +229,7 @@ async def _setup(
     if not await _may_configure(client, person, command["channel_id"]):
         await respond(text=NOT_ALLOWED, response_type="ephemeral")
         return
-    channel = await flows.load_channel(kaizen, place.channel_id)
+    channel = await workflows.load_channel(kaizen, place.channel_id)
     await client.views_open(
         trigger_id=command["trigger_id"],
         view=setup_modal(channel, kaizen.question_sets, kaizen.settings.timezone),
@@ -294,7 +263,7 @@ async def _skip(
     person, _ = await _context(kaizen, client, command)
     async with kaizen.db.session() as s:
         member = await s.get(Member, person.member_id)
-    today = flows.local_today(kaizen, member.timezone if member else None)
+    today = workflows.local_today(kaizen, member.timezone if member else None)
     first, last = parse_date_range(cmd.args, today)
     await skips.skip(kaizen.db, person.member_id, first, last, today=today)
     span = (
@@ -312,7 +281,7 @@ async def _stats(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
     _, place = await _context(kaizen, client, command)
-    channel = await flows.load_channel(kaizen, place.channel_id)
+    channel = await workflows.load_channel(kaizen, place.channel_id)
     stats = await channel_stats(kaizen.db, place.channel_id, clock=kaizen.clock)
     await respond(
         blocks=stats_blocks(stats, channel.name or ""), text="Stats", response_type="ephemeral"

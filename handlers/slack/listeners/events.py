@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.models import Channel, Occurrence, Workspace
 from bot.runtime import Kaizen
-from bot.services import directory
+from bot.services import directory, workflows
 from bot.services.home import home_data
 from bot.services.replies import record_reply
 from handlers.slack.errors import guarded
@@ -61,7 +61,7 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
             await client.chat_postMessage(channel=channel_dm, thread_ts=thread, text=NOT_A_CHECKIN)
             return
         person = await who(kaizen, client, body["team_id"], event["user"])
-        channel = await flows.load_channel(kaizen, occurrence.channel_id)
+        channel = await workflows.load_channel(kaizen, occurrence.channel_id)
         key = event.get("client_msg_id") or body.get("event_id") or event["ts"]
         stored = await record_reply(
             kaizen.db,

@@ -11,16 +11,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from bot.analysis.labels import display_name
-from bot.digests.build import build_digest, concern_item
+from bot.digests.build import concern_item
 from bot.digests.chart import render_chart
 from bot.digests.model import Digest
 from bot.errors import NotFound
-from bot.models import Channel, ChannelMember, Concern, Finding, Member, Occurrence, Reply
+from bot.models import Channel, ChannelMember, Concern, Finding, Member, Reply
 from bot.runtime import Kaizen
 from bot.services.analysis import ReplyAnalysis
 from bot.services.directory import set_channel_membership
-from bot.services.ledger import occurrence_key
-from bot.timeutil import iso_week
+from bot.services.workflows import questions_for
 from handlers.slack.identity import who
 from handlers.slack.render.checkin import checkin_modal
 from handlers.slack.render.digest import concern_blocks, digest_blocks, digest_fallback_text
@@ -28,20 +27,8 @@ from handlers.slack.render.messages import replace_concern, resolved_section
 from handlers.slack.text import escape
 
 
-async def load_channel(kaizen: Kaizen, channel_id: int) -> Channel:
-    async with kaizen.db.session() as s:
-        channel = await s.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound("that channel is not set up with Kaizen any more.")
-    return channel
-
-
 def channel_zone(kaizen: Kaizen, channel: Channel) -> ZoneInfo:
     return ZoneInfo(channel.timezone or kaizen.settings.timezone)
-
-
-def local_today(kaizen: Kaizen, tz: str | None) -> date:
-    return kaizen.clock().astimezone(ZoneInfo(tz or kaizen.settings.timezone)).date()
 
 
 async def open_checkin(
@@ -52,26 +39,9 @@ async def open_checkin(
     day: date,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    sets = [kaizen.question_sets[n] for n in channel.question_sets if n in kaizen.question_sets]
-    if not sets:
-        sets = [next(iter(kaizen.question_sets.values()))]
     meta = {"channel": channel.id, "date": day.isoformat(), **(extra or {})}
-    await client.views_open(
-        trigger_id=trigger_id, view=checkin_modal(sets, channel.name or channel.platform_id, meta)
-    )
-
-
-async def nudge_occurrence(
-    kaizen: Kaizen, channel_id: int, member_id: int, day: date
-) -> int | None:
-    async with kaizen.db.session() as s:
-        return (
-            await s.exec(
-                select(Occurrence.id).where(
-                    Occurrence.key == occurrence_key("nudge", channel_id, member_id, day)
-                )
-            )
-        ).first()
+    view = checkin_modal(questions_for(kaizen, channel), channel.name or channel.platform_id, meta)
+    await client.views_open(trigger_id=trigger_id, view=view)
 
 
 def understood(analysis: ReplyAnalysis) -> str | None:
@@ -97,19 +67,6 @@ async def current_labels(kaizen: Kaizen, reply_id: int) -> tuple[Reply, list[str
     wastes = sorted(f.label for f in findings if f.kind == "waste")
     concerns = sorted(f.label for f in findings if f.kind == "concern")
     return reply, wastes, concerns
-
-
-async def week_digest(kaizen: Kaizen, channel: Channel) -> Digest:
-    assert channel.id is not None
-    week = iso_week(kaizen.clock().astimezone(channel_zone(kaizen, channel)).date())
-    return await build_digest(
-        kaizen.db,
-        channel.id,
-        week,
-        fallback_timezone=kaizen.settings.timezone,
-        concern_sla_days=kaizen.concern_sla_days,
-        clock=kaizen.clock,
-    )
 
 
 async def post_digest(kaizen: Kaizen, client: AsyncWebClient, digest: Digest) -> str:

@@ -17,14 +17,14 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import InvalidInput
 from bot.runtime import Kaizen
-from bot.services import concerns
+from bot.services import concerns, workflows
 from bot.services.channels import ChannelChanges, configure_channel, validate
 from bot.services.replies import record_reply
 from handlers.slack import ids
 from handlers.slack.errors import guarded
 from handlers.slack.identity import is_channel_member, where, who
 from handlers.slack.listeners import flows
-from handlers.slack.render.checkin import answered_text, questions_of
+from handlers.slack.render.checkin import answered_text
 from handlers.slack.render.forms import selected_labels, setup_changes
 from handlers.slack.render.messages import logged_blocks, replace_concern
 from handlers.slack.text import quote
@@ -55,9 +55,8 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
     ) -> None:
         meta = flows.metadata(view)
         values = view["state"]["values"]
-        channel = await flows.load_channel(kaizen, int(meta["channel"]))
-        sets = [kaizen.question_sets[n] for n in channel.question_sets if n in kaizen.question_sets]
-        questions = questions_of(sets) if sets else []
+        channel = await workflows.load_channel(kaizen, int(meta["channel"]))
+        questions = workflows.questions_for(kaizen, channel)
         answers = {q.key: _text(values, q.key) for q in questions}
         missing = {
             q.key: "Please answer this one (a few words are enough)."
@@ -71,7 +70,9 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         person = await who(kaizen, client, team, user)
         day = date.fromisoformat(meta["date"])
-        occurrence = await flows.nudge_occurrence(kaizen, channel.id or 0, person.member_id, day)
+        occurrence = await workflows.nudge_occurrence(
+            kaizen, channel.id or 0, person.member_id, day
+        )
         understood = []
         for key, text in answers.items():
             if not text:
@@ -111,7 +112,7 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        channel = await flows.load_channel(kaizen, int(meta["channel"]))
+        channel = await workflows.load_channel(kaizen, int(meta["channel"]))
         person = await who(kaizen, client, body["team"]["id"], body["user"]["id"])
         if not (
             person.is_admin or await is_channel_member(client, channel.platform_id, person.user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from bot.prompts import Question, QuestionSet
+from bot.prompts import Question
 from handlers.slack import ids
 from handlers.slack.render.common import (
     Block,
@@ -35,22 +35,10 @@ def nudge_blocks(channel_name: str, channel_id: int, local_date: str) -> list[Bl
     ]
 
 
-def questions_of(sets: Sequence[QuestionSet]) -> list[Question]:
-    seen: set[str] = set()
-    out = []
-    for qset in sets:
-        for q in qset.questions:
-            if q.key not in seen:
-                seen.add(q.key)
-                out.append(q)
-    return out
-
-
 def checkin_modal(
-    sets: Sequence[QuestionSet], channel_name: str, metadata: dict[str, object]
+    questions: Sequence[Question], channel_name: str, metadata: dict[str, object]
 ) -> Block:
     """One multiline input per question; optional questions are marked and may stay empty."""
-    questions = questions_of(sets)
     blocks: list[Block] = [
         context(
             f"Check-in for *#{escape(channel_name)}* · answers are analysed for wastes and "

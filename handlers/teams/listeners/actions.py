@@ -18,7 +18,7 @@ from microsoft_teams.apps import ActivityContext, App
 
 from bot.errors import InvalidInput, InvalidTransition
 from bot.runtime import Kaizen
-from bot.services import concerns, skips
+from bot.services import concerns, skips, workflows
 from bot.services.channels import configure_channel
 from bot.services.members import forget_member
 from bot.services.replies import record_reply
@@ -87,9 +87,9 @@ def register(app: App, kaizen: Kaizen, host: TeamsHost) -> None:
 async def _checkin_open(
     kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
 ) -> AdaptiveCardInvokeResponse:
-    channel = await flows.load_channel(kaizen, _int(data, "channel"))
+    channel = await workflows.load_channel(kaizen, _int(data, "channel"))
     assert channel.id is not None
-    questions = flows.questions_for(kaizen, channel)
+    questions = workflows.questions_for(kaizen, channel)
     name = channel.name or channel.platform_id
     return flows.card_response(checkin_card(questions, name, channel.id, _day(data)))
 
@@ -107,11 +107,11 @@ async def _checkin_submit(
     kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
 ) -> AdaptiveCardInvokeResponse:
     """Store the answers, or hand the form back with what is missing (nothing typed is lost)."""
-    channel = await flows.load_channel(kaizen, _int(data, "channel"))
+    channel = await workflows.load_channel(kaizen, _int(data, "channel"))
     assert channel.id is not None
     day = _day(data)
     form = str(data.get("form") or ctx.activity.id)
-    questions = flows.questions_for(kaizen, channel)
+    questions = workflows.questions_for(kaizen, channel)
     answers = answers_from(data, questions)
     missing = missing_required(answers, questions)
     if missing:
@@ -129,7 +129,7 @@ async def _checkin_submit(
             )
         )
     person = await who(kaizen, origin)
-    occurrence = await flows.nudge_occurrence(kaizen, channel.id, person.member_id, day)
+    occurrence = await workflows.nudge_occurrence(kaizen, channel.id, person.member_id, day)
     understood: list[str] = []
     for key, text in answers.items():
         if not text:
@@ -195,7 +195,7 @@ async def _concern_assign(
 async def _setup_submit(
     kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
 ) -> AdaptiveCardInvokeResponse:
-    channel = await flows.load_channel(kaizen, _int(data, "channel"))
+    channel = await workflows.load_channel(kaizen, _int(data, "channel"))
     assert channel.id is not None
     values = submitted_values(data)
     known = set(kaizen.question_sets)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from microsoft_teams.api import (
     AdaptiveCardActionCardResponse,
@@ -16,18 +14,15 @@ from microsoft_teams.api import (
     MessageActivityInput,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
 
 from bot.analysis.labels import display_name
-from bot.digests.build import build_digest, concern_item, open_concern_items
+from bot.digests.build import concern_item, open_concern_items
 from bot.digests.model import Digest
 from bot.errors import KaizenError, NotFound
-from bot.models import Channel, Concern, Member, Occurrence
-from bot.prompts import Question
+from bot.models import Concern, Member
 from bot.runtime import Kaizen
+from bot.services import workflows
 from bot.services.analysis import ReplyAnalysis
-from bot.services.ledger import occurrence_key
-from bot.timeutil import iso_week
 from handlers.teams.cards.common import CARD_CONTENT_TYPE, Element, as_sdk_card, user_text
 from handlers.teams.cards.digest import digest_card
 from handlers.teams.cards.messages import (
@@ -99,46 +94,6 @@ def event_key(conversation_id: str, activity_id: str) -> str:
     return f"{digest}:{activity_id}"
 
 
-async def load_channel(kaizen: Kaizen, channel_id: int) -> Channel:
-    async with kaizen.db.session() as s:
-        channel = await s.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound("that channel is not set up with Kaizen any more.")
-    return channel
-
-
-def local_today(kaizen: Kaizen, tz: str | None) -> date:
-    return kaizen.clock().astimezone(ZoneInfo(tz or kaizen.settings.timezone)).date()
-
-
-def questions_for(kaizen: Kaizen, channel: Channel) -> list[Question]:
-    """The channel's questions in set order, each key once (as Slack's modal shows them)."""
-    sets = [kaizen.question_sets[n] for n in channel.question_sets if n in kaizen.question_sets]
-    if not sets:
-        sets = [next(iter(kaizen.question_sets.values()))]
-    seen: set[str] = set()
-    out: list[Question] = []
-    for qset in sets:
-        for q in qset.questions:
-            if q.key not in seen:
-                seen.add(q.key)
-                out.append(q)
-    return out
-
-
-async def nudge_occurrence(
-    kaizen: Kaizen, channel_id: int, member_id: int, day: date
-) -> int | None:
-    async with kaizen.db.session() as s:
-        return (
-            await s.exec(
-                select(Occurrence.id).where(
-                    Occurrence.key == occurrence_key("nudge", channel_id, member_id, day)
-                )
-            )
-        ).first()
-
-
 def understood(analysis: ReplyAnalysis) -> str | None:
     """One phrase per answer: what was read from it, for the acknowledgement."""
     reading = analysis.reading
@@ -152,19 +107,6 @@ def understood(analysis: ReplyAnalysis) -> str | None:
         phrase += f", a recurring theme: {user_text(reading.theme.label, 80)} ×"
         phrase += str(analysis.theme_replies)
     return phrase
-
-
-async def week_digest(kaizen: Kaizen, channel: Channel, week: str | None = None) -> Digest:
-    assert channel.id is not None
-    zone = ZoneInfo(channel.timezone or kaizen.settings.timezone)
-    return await build_digest(
-        kaizen.db,
-        channel.id,
-        week or iso_week(kaizen.clock().astimezone(zone).date()),
-        fallback_timezone=kaizen.settings.timezone,
-        concern_sla_days=kaizen.concern_sla_days,
-        clock=kaizen.clock,
-    )
 
 
 def bot_digest_card(digest: Digest) -> Element:
@@ -202,7 +144,7 @@ async def refreshed_concern_card(
         if concern is None:
             raise NotFound(f"there is no concern #{concern_id}.")
         owner = await s.get(Member, concern.owner_id) if concern.owner_id else None
-    channel = await load_channel(kaizen, concern.channel_id)
+    channel = await workflows.load_channel(kaizen, concern.channel_id)
     assert channel.id is not None
     view = data.get("view")
     if view == "list":
@@ -212,7 +154,7 @@ async def refreshed_concern_card(
         return concerns_card(items, channel.name or "this channel", channel.id, note=note)
     if view is None:  # a digest card
         week = data.get("week") if isinstance(data.get("week"), str) else None
-        return bot_digest_card(await week_digest(kaizen, channel, week))
+        return bot_digest_card(await workflows.week_digest(kaizen, channel, week))
     if concern.status == "resolved":
         return concern_done_card(note)
     owners = {owner.id: owner.display_name or owner.platform_user_id} if owner else {}

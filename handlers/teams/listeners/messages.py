@@ -13,16 +13,14 @@ from typing import TYPE_CHECKING
 from microsoft_teams.api import MessageActivity, MessageActivityInput
 from microsoft_teams.apps import ActivityContext, App
 
-from bot.analysis.model_names import find_model
 from bot.commands import Command, parse, parse_date_range
 from bot.digests.build import concern_item, open_concern_items
 from bot.errors import InvalidInput
 from bot.models import Member
 from bot.runtime import Kaizen
-from bot.services import concerns, skips
+from bot.services import concerns, skips, workflows
 from bot.services.channels import ChannelChanges, configure_channel
 from bot.services.events import first_delivery
-from bot.services.replies import record_reply
 from bot.services.stats import channel_stats
 from handlers.teams.cards.checkin import checkin_card
 from handlers.teams.cards.common import Element, card, text_block, user_text
@@ -116,18 +114,13 @@ async def _log(turn: Turn, cmd: Command) -> None:
         )
         return
     person, place = await turn.who(), await turn.where()
-    stored = await record_reply(
-        turn.kaizen.db,
+    analysis = await workflows.log_entry(
+        turn.kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
         text=cmd.args,
-        source="command",
-        question_key="free",
         dedup_key=turn.dedup_key,
-        at=turn.kaizen.clock(),
     )
-    assert stored.reply.id is not None
-    analysis = await turn.kaizen.analyser.analyse_reply(stored.reply.id)
     await turn.show(logged_card(analysis, cmd.args), "Logged")
 
 
@@ -139,35 +132,12 @@ async def _concern(turn: Turn, cmd: Command) -> None:
         )
         return
     person, place = await turn.who(), await turn.where()
-    channel = await flows.load_channel(kaizen, place.channel_id)
-    first, _, rest = cmd.args.partition(" ")
-    model = find_model(first, channel.models) if rest else None
-    summary = rest.strip() if model else cmd.args
-    if not summary:
-        raise InvalidInput("say what the concern is after the model name.")
-    scores = kaizen.analyser.base.classify(summary, "health.metrics").concerns
-    kind = max(sorted(scores), key=lambda k: scores[k]) if scores else "model_quality"
-    stored = await record_reply(
-        kaizen.db,
+    concern = await workflows.open_concern_from_text(
+        kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
         text=cmd.args,
-        source="command",
-        question_key="free",
         dedup_key=turn.dedup_key,
-        at=kaizen.clock(),
-    )
-    assert stored.reply.id is not None
-    await kaizen.analyser.analyse_reply(stored.reply.id)
-    concern = await concerns.open_concern(
-        kaizen.db,
-        channel_id=place.channel_id,
-        kind=kind,
-        model=model or find_model(summary, channel.models),
-        summary=summary,
-        opened_by_id=person.member_id,
-        source_reply_id=stored.reply.id,
-        clock=kaizen.clock,
     )
     item = concern_item(concern, {}, kaizen.clock(), kaizen.concern_sla_days)
     await turn.show(concern_opened_card(item, place.channel_id), f"Concern #{concern.id}")
@@ -175,7 +145,7 @@ async def _concern(turn: Turn, cmd: Command) -> None:
 
 async def _concerns(turn: Turn, cmd: Command) -> None:
     place = await turn.where()
-    channel = await flows.load_channel(turn.kaizen, place.channel_id)
+    channel = await workflows.load_channel(turn.kaizen, place.channel_id)
     items = await open_concern_items(
         turn.kaizen.db,
         place.channel_id,
@@ -214,8 +184,8 @@ async def _digest(turn: Turn, cmd: Command) -> None:
     if arg not in {"", "post"}:
         raise InvalidInput("`digest` previews this week's digest; `digest post` posts it.")
     place = await turn.where()
-    channel = await flows.load_channel(turn.kaizen, place.channel_id)
-    digest = await flows.week_digest(turn.kaizen, channel)
+    channel = await workflows.load_channel(turn.kaizen, place.channel_id)
+    digest = await workflows.week_digest(turn.kaizen, channel)
     content = flows.bot_digest_card(digest)
     if arg == "post":
         app = turn.host.app
@@ -233,16 +203,16 @@ async def _digest(turn: Turn, cmd: Command) -> None:
 
 async def _checkin(turn: Turn, cmd: Command) -> None:
     place = await turn.where()
-    channel = await flows.load_channel(turn.kaizen, place.channel_id)
-    day = flows.local_today(turn.kaizen, channel.timezone)
-    questions = flows.questions_for(turn.kaizen, channel)
+    channel = await workflows.load_channel(turn.kaizen, place.channel_id)
+    day = workflows.local_today(turn.kaizen, channel.timezone)
+    questions = workflows.questions_for(turn.kaizen, channel)
     name = channel.name or turn.origin.channel_name or "this channel"
     await turn.show(checkin_card(questions, name, place.channel_id, day), "Check-in")
 
 
 async def _setup(turn: Turn, cmd: Command) -> None:
     place = await turn.where()
-    channel = await flows.load_channel(turn.kaizen, place.channel_id)
+    channel = await workflows.load_channel(turn.kaizen, place.channel_id)
     values = current_values(channel, turn.kaizen.settings.timezone)
     name = channel.name or turn.origin.channel_name or "this channel"
     await turn.show(
@@ -266,7 +236,7 @@ async def _skip(turn: Turn, cmd: Command) -> None:
     person = await turn.who()
     async with turn.kaizen.db.session() as s:
         member = await s.get(Member, person.member_id)
-    today = flows.local_today(turn.kaizen, member.timezone if member else None)
+    today = workflows.local_today(turn.kaizen, member.timezone if member else None)
     first, last = parse_date_range(cmd.args, today)
     await skips.skip(turn.kaizen.db, person.member_id, first, last, today=today)
     span = (
@@ -279,7 +249,7 @@ async def _skip(turn: Turn, cmd: Command) -> None:
 
 async def _stats(turn: Turn, cmd: Command) -> None:
     place = await turn.where()
-    channel = await flows.load_channel(turn.kaizen, place.channel_id)
+    channel = await workflows.load_channel(turn.kaizen, place.channel_id)
     stats = await channel_stats(turn.kaizen.db, place.channel_id, clock=turn.kaizen.clock)
     await turn.show(stats_card(stats, channel.name or turn.origin.channel_name or ""), "Stats")
 
