@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -22,6 +23,9 @@ from bot.schedule.scheduler import Scheduler
 from bot.services.analysis import Analyser
 from bot.timeutil import Clock, utcnow
 from bot.web import Lifespan, Mount, create_app
+
+if TYPE_CHECKING:
+    from handlers.sandbox.app import Sandbox
 
 
 @dataclass
@@ -104,3 +108,19 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
     if messengers and settings.scheduler_enabled:
         lifespans.append(scheduling)
     return Server(create_app(settings, db, mounts, lifespans), kaizen, scheduler)
+
+
+def build_sandbox_server(settings: Settings, *, host: str = "127.0.0.1") -> tuple[Server, Sandbox]:
+    """The bot with Slack pointed at the local sandbox, which is served on the same app.
+
+    ``settings`` are the operator's (database, port, time zone, prompts); the sandbox adds the
+    Slack ones: a sandbox bot token, a random signing secret, and ``SLACK_API_URL`` at its own
+    emulator on ``host:PORT``. Bot, scheduler and workspace share the sandbox's clock, which
+    *Run next scheduled event* moves forward.
+    """
+    from handlers.sandbox.app import Sandbox
+
+    sandbox = Sandbox(f"http://{host}:{settings.port}")
+    server = build_server(sandbox.bot_settings(settings), clock=sandbox.clock.now)
+    sandbox.attach(server)
+    return server, sandbox

@@ -1,6 +1,10 @@
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -19,12 +23,31 @@ def test_help_lists_the_commands_with_descriptions() -> None:
 PROMPTS = str(Path(__file__).resolve().parent.parent / "prompts")
 
 
-def test_run_without_a_platform_explains_what_to_configure(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}", "KAIZEN_PROMPTS_DIR": PROMPTS}
+def test_run_without_a_platform_starts_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda web, **options: served.update(web=web, **options))
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+        "KAIZEN_PROMPTS_DIR": PROMPTS,
+        "PORT": "3456",
+    }
     result = CliRunner().invoke(app, ["run"], env=env)
     assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:3456/sandbox" in result.output
     assert "SLACK_BOT_TOKEN" in result.output and "CLIENT_ID" in result.output
     assert (tmp_path / "k.db").exists()
+    assert served["port"] == 3456 and served["host"] == "127.0.0.1"
+    paths = {getattr(route, "path", "") for route in served["web"].routes}
+    assert {"/slack/events", "/sandbox/slack"} <= paths
+    page = asyncio.run(_get(served["web"], "/sandbox"))  # no lifespan: just the page
+    assert page.status_code == 200 and "Run next scheduled event" in page.text
+
+
+async def _get(web: Any, path: str) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(web), base_url="http://t") as c:
+        return await c.get(path)
 
 
 def test_a_broken_question_file_stops_the_start(tmp_path: Path) -> None:

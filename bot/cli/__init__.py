@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 from rich.console import Console
@@ -22,16 +23,18 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-SANDBOX_HELP = """No chat platform is configured, so there is nothing to connect to yet.
+SANDBOX_HELP = """No chat platform is configured: this is the [bold]local sandbox[/],
+a small Slack workspace in your browser with a demo team's history.
 
-[bold]Slack[/] (Socket Mode, no public URL needed): create the app from
-  deploy/slack/manifest.yml, then put in .env:
-    SLACK_BOT_TOKEN=xoxb-...   SLACK_APP_TOKEN=xapp-...
-[bold]Slack[/] (HTTP): SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, and point the app's
-  request URLs at https://<your host>/slack/events
-[bold]Microsoft Teams[/]: CLIENT_ID, CLIENT_SECRET and TENANT_ID of your Azure Bot.
+  Open [bold cyan]{url}[/]
 
-Every variable is explained in .env.example. The database ({db}) is ready."""
+To use a real workspace, set in .env (see .env.example):
+  [bold]Slack[/]: SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode)
+    or SLACK_SIGNING_SECRET (HTTP); app from deploy/slack/manifest.yml
+  [bold]Teams[/]: CLIENT_ID, CLIENT_SECRET and TENANT_ID of your Azure Bot
+Database: {db}"""
+#: slack_sdk sends through these even to 127.0.0.1; the sandbox only ever talks to itself.
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
 
 
 @app.command()
@@ -45,16 +48,34 @@ def run() -> None:
         err.print(f"[bold red]Kaizen cannot start:[/] {exc}")
         raise typer.Exit(2) from None
     migrate.upgrade(settings.database_url)
-    if settings.sandbox:
-        err.print(Panel(SANDBOX_HELP.format(db=settings.database_url), title="Kaizen bot"))
-        return
     import uvicorn
 
-    from handlers.server import build_server  # the composition root lives with the adapters
+    from handlers.server import build_sandbox_server, build_server  # the composition root
 
-    logging.getLogger("kaizen").info("Starting: %s", settings.describe_platforms())
-    server = build_server(settings)
-    uvicorn.run(server.web, host="0.0.0.0", port=settings.port, log_config=None)
+    host = "0.0.0.0"
+    if settings.sandbox:
+        # Local only: the sandbox's page acts as anyone in its workspace without logging in.
+        host = "127.0.0.1"
+        for name in PROXY_VARIABLES:
+            os.environ.pop(name, None)
+        server, sandbox = build_sandbox_server(settings, host=host)
+        err.print(
+            Panel(
+                SANDBOX_HELP.format(url=sandbox.url, db=settings.database_url),
+                title="Kaizen bot · sandbox",
+            )
+        )
+    else:
+        logging.getLogger("kaizen").info("Starting: %s", settings.describe_platforms())
+        server = build_server(settings)
+    # The sandbox page polls twice a second; an access-log line per poll would drown the log.
+    uvicorn.run(
+        server.web,
+        host=host,
+        port=settings.port,
+        log_config=None,
+        access_log=not settings.sandbox,
+    )
 
 
 @db_app.command("upgrade")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,26 @@ class DatabaseNotEmpty(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class DemoPlace:
+    """Where the demo team lives. The defaults are ``kaizen demo``'s own sandbox workspace; the
+    local sandbox passes its emulated Slack workspace instead, so the bot's Slack listeners find
+    the seeded channel and people under the ids its requests carry.
+
+    ``user_ids`` and ``timezones`` map story people (keys of ``[people]``) to a platform user id
+    and an IANA zone; anyone left out keeps the story's id and the story's zone.
+    ``digest_day`` overrides the story's digest day (the sandbox picks one that comes soon).
+    """
+
+    platform: str = Platform.SANDBOX
+    team_id: str = "T0DEMO"
+    team_name: str = "Demo workspace"
+    channel_id: str | None = None
+    user_ids: Mapping[str, str] = field(default_factory=dict)
+    timezones: Mapping[str, str] = field(default_factory=dict)
+    digest_day: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DemoResult:
     channel_id: int
     channel_name: str
@@ -61,22 +81,26 @@ async def has_data(db: Database) -> bool:
         return (await s.exec(select(func.count()).select_from(Reply))).one() > 0
 
 
-async def seed_demo(db: Database, *, today: date, force: bool = False) -> DemoResult:
+async def seed_demo(
+    db: Database, *, today: date, force: bool = False, place: DemoPlace | None = None
+) -> DemoResult:
     """Write the six complete ISO weeks before ``today``'s week, and analyse every reply.
 
     Weeks end before today so every timestamp is in the past and the latest digest is a whole
-    week, whatever day the demo runs.
+    week, whatever day the demo runs. ``place`` says which workspace, channel and user ids to
+    write under (default: ``kaizen demo``'s sandbox workspace ``T0DEMO``).
     """
+    place = place or DemoPlace()
     if not force and await has_data(db):
         raise DatabaseNotEmpty()
     story = load_story()
     tz = ZoneInfo(story["timezone"])
     first_monday = today - timedelta(days=today.weekday(), weeks=WEEKS)
 
-    ws = await directory.ensure_workspace(db, Platform.SANDBOX, "T0DEMO", "Demo workspace")
+    ws = await directory.ensure_workspace(db, place.platform, place.team_id, place.team_name)
     assert ws.id is not None
     channel = await directory.ensure_channel(
-        db, ws.id, story["channel"]["id"], story["channel"]["name"]
+        db, ws.id, place.channel_id or story["channel"]["id"], story["channel"]["name"]
     )
     assert channel.id is not None
     await configure_channel(
@@ -87,7 +111,7 @@ async def seed_demo(db: Database, *, today: date, force: bool = False) -> DemoRe
             checkin_days="mon-fri",
             checkin_time="09:30",
             question_sets=["standup", "wastes", "model_health"],
-            digest_day="fri",
+            digest_day=place.digest_day or "fri",
             digest_time="16:00",
             models=story["models"],
         ),
@@ -95,7 +119,11 @@ async def seed_demo(db: Database, *, today: date, force: bool = False) -> DemoRe
     members: dict[str, int] = {}
     for key, person in story["people"].items():
         m = await directory.ensure_member(
-            db, ws.id, person["user"], person["name"], story["timezone"]
+            db,
+            ws.id,
+            place.user_ids.get(key, person["user"]),
+            person["name"],
+            place.timezones.get(key, story["timezone"]),
         )
         assert m.id is not None
         members[key] = m.id
