@@ -64,17 +64,14 @@ class Messenger(Protocol):
 
     async def send_dm(self, user_id: str, message: Message) -> MessageRef:
         """Send a direct message to one person (opening the conversation if needed)."""
-        ...
 
     async def post(
         self, channel_id: str, message: Message, *, thread: MessageRef | None = None
     ) -> MessageRef:
         """Post in a channel, or in the thread of ``thread`` when given."""
-        ...
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         """Replace a message the bot sent earlier."""
-        ...
 
 
 @dataclass

@@ -113,15 +113,12 @@ class LLMProvider(Protocol):
         self, text: str, question: str | None, offline: Classification
     ) -> Classification:
         """Return a refined classification of ``text``, or ``offline`` unchanged on any failure."""
-        ...
 
     async def summarise(self, items: list[str]) -> str | None:
         """Return a short digest narrative for ``items``, or ``None`` on any failure."""
-        ...
 
     async def aclose(self) -> None:
         """Release network resources; safe to call more than once."""
-        ...
 
 
 class OfflineOnly:

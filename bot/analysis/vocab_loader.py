@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,8 +149,9 @@ def _word_trigger(pattern: str) -> tuple[str, bool] | None:
     return word, whole
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """Index of the ``)`` closing the group opened at ``start``, or -1."""
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, group depth after it)`` for every character that is regex syntax level:
+    outside escapes and character classes. One scanner answers the questions below."""
     depth = 0
     escaped = False
     in_class = False
@@ -161,17 +162,20 @@ def _group_end(pattern: str, start: int) -> int:
         elif ch == "\\":
             escaped = True
         elif in_class:
-            if ch == "]":
-                in_class = False
+            in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
+        else:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            yield i, ch, depth
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ``)`` closing the group opened at ``start``, or -1."""
+    return next((i for i, ch, depth in _structure(pattern, start) if ch == ")" and depth == 0), -1)
 
 
 def derive_triggers(pattern: str) -> tuple[str, ...] | None:
@@ -344,57 +348,15 @@ def literal_gate(pattern: str) -> tuple[str, ...] | None:
 
 
 def _top_level_alternation(pattern: str) -> bool:
-    depth = 0
-    escaped = False
-    in_class = False
-    for ch in pattern:
-        if escaped:
-            escaped = False
-            continue
-        if ch == "\\":
-            escaped = True
-        elif in_class:
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
-    return False
+    """Split ``pattern`` on ``|`` outside groups and character classes."""
+    return any(ch == "|" and depth == 0 for _, ch, depth in _structure(pattern))
 
 
 def split_top_level(pattern: str) -> list[str]:
     """Split ``pattern`` on ``|`` outside groups and character classes."""
-    parts: list[str] = []
-    depth = 0
-    escaped = False
-    in_class = False
-    cur: list[str] = []
-    for ch in pattern:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    return parts
+    cuts = [i for i, ch, depth in _structure(pattern) if ch == "|" and depth == 0]
+    bounds = zip([-1, *cuts], [*cuts, len(pattern)], strict=True)
+    return [pattern[a + 1 : b] for a, b in bounds]
 
 
 def _compile(src: str, where: str, *, anchored: bool = True) -> re.Pattern[str]:
