@@ -33,7 +33,9 @@ def setup_logging(level: str) -> None:
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=True)],
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
+    # One line per migration, per outgoing HTTP call or per scheduler job is noise at INFO.
+    for noisy in ("alembic", "httpx", "apscheduler.scheduler", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def open_database(settings: Settings) -> Database:

@@ -164,7 +164,7 @@ class Analyser:
             concern_ids = await _track_concerns(s, reply, reading)
             await s.commit()
         for concern_id in concern_ids:
-            log.info("reply %s refreshed concern %s", reply_id, concern_id)
+            log.debug("reply %s refreshed concern %s", reply_id, concern_id)
         return ReplyAnalysis(reply_id, reading, theme_id, size, concern_ids)
 
     async def correct(self, reply_id: int, wastes: list[str], concerns: list[str]) -> ReplyAnalysis:
@@ -202,6 +202,12 @@ class Analyser:
                 )
             await s.commit()
             self.corrections_changed(channel.workspace_id)
+            return await self._existing(s, reply)
+
+    async def current(self, reply_id: int) -> ReplyAnalysis:
+        """What is stored for a reply now (its labels and theme), without reading it again."""
+        async with self.db.session() as s:
+            reply, _ = await _reply_and_channel(s, reply_id)
             return await self._existing(s, reply)
 
     async def _existing(self, s: AsyncSession, reply: Reply) -> ReplyAnalysis:
