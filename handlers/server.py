@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
     mounts: list[Mount] = []
     lifespans: list[Lifespan] = []
     messengers: dict[str, Callable[[str], Awaitable[Messenger | None]]] = {}
+    daily: list[tuple[str, Callable[[], Awaitable[object]]]] = []  # jobs run once a day
     if settings.slack_enabled:
         from handlers.slack import app as slack
 
@@ -65,7 +67,11 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
         lifespans.append(slack_lifespan)
         if not settings.slack_socket_mode:  # Socket Mode receives over its own connection
             mounts.append(lambda web: slack.mount(web, kaizen, bolt))
-        messengers["slack"] = lambda team: slack.messenger_for_team(kaizen, bolt, team)
+        slack_reach = functools.partial(slack.messenger_for_team, kaizen, bolt)
+        messengers["slack"] = slack_reach
+        daily.append(
+            ("slack-profiles", functools.partial(slack.refresh_profiles, kaizen, slack_reach))
+        )
     if settings.teams_enabled:
         from handlers.teams.app import TeamsHost
 
@@ -101,6 +107,8 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
         aps.start()
         try:
             await scheduler.start(aps)
+            for job_id, refresh in daily:
+                aps.add_job(refresh, "interval", hours=24, id=job_id, replace_existing=True)
             yield
         finally:
             aps.shutdown(wait=False)

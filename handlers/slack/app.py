@@ -9,7 +9,7 @@ retry handler installed, so a 429 is waited out rather than lost.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -168,3 +168,33 @@ async def messenger_for_team(kaizen: Kaizen, app: AsyncApp, team_id: str) -> Sla
         log.warning("no Slack installation for workspace %s; skipping its schedule", team_id)
         return None
     return SlackMessenger(web_client(kaizen, bot.bot_token))
+
+
+async def refresh_profiles(
+    kaizen: Kaizen, reach: Callable[[str], Awaitable[SlackMessenger | None]]
+) -> int:
+    """Daily: re-read every configured channel's members from Slack, so a person who moved
+    time zone is nudged at their new local time and people who left stop being nudged."""
+    from sqlmodel import col, select
+
+    from bot.models import Channel, Workspace
+    from handlers.slack.listeners.flows import sync_members
+
+    async with kaizen.db.session() as s:
+        rows = list(
+            await s.exec(
+                select(Channel, Workspace.external_id)
+                .join(Workspace, col(Workspace.id) == col(Channel.workspace_id))
+                .where(Workspace.platform == "slack", col(Channel.paused).is_(False))
+            )
+        )
+    synced = 0
+    for channel, team in rows:
+        messenger = await reach(team)
+        if messenger is None:
+            continue
+        try:
+            synced += await sync_members(kaizen, messenger.client, team, channel)
+        except Exception:  # one unreachable channel must not stop the others
+            log.warning("could not refresh the members of %s", channel.platform_id, exc_info=True)
+    return synced

@@ -85,3 +85,43 @@ async def test_a_day_of_check_ins_in_slack(bot: Bot) -> None:
     assert len(digest) == 1
     assert any(f.content.startswith(b"\x89PNG") for f in bot.slack.files.values())
     assert bot.slack.invalid_payloads == []
+
+
+async def test_the_daily_profile_refresh_follows_moves_and_departures(bot: Bot) -> None:
+    from bot.models import Member
+    from handlers.slack.app import refresh_profiles
+
+    await bot.command(PRIYA, ML, "setup")
+    modal = await eventually(lambda: bot.slack.open_modal(PRIYA))
+    values = {
+        "days": {"v": {"type": "checkboxes", "selected_options": [{"value": "mon"}]}},
+        "time": {"v": {"type": "timepicker", "selected_time": "09:30"}},
+        "policy": {"v": {"type": "radio_buttons", "selected_option": {"value": "member"}}},
+        "timezone": {"v": {"type": "plain_text_input", "value": "Europe/Berlin"}},
+        "sets": {"v": {"type": "checkboxes", "selected_options": [{"value": "standup"}]}},
+        "reminder": {"v": {"type": "static_select", "selected_option": {"value": "off"}}},
+        "digest_day": {"v": {"type": "static_select", "selected_option": {"value": "fri"}}},
+        "digest_time": {"v": {"type": "timepicker", "selected_time": "16:00"}},
+    }
+    await bot.send(bot.factory.view_submission(PRIYA, modal, values))
+    await eventually(lambda: any("updated Kaizen" in (m.text or "") for m in bot.slack.history(ML)))
+
+    bot.slack.users[BEN].tz = "Asia/Tokyo"  # Ben moved
+    bot.slack.leave(ML, PRIYA)  # Priya left the channel
+
+    async def reach(team: str):  # type: ignore[no-untyped-def]
+        return await bot.server.scheduler.messenger_for("slack", team)
+
+    await refresh_profiles(bot.server.kaizen, reach)
+    async with bot.server.kaizen.db.session() as s:
+        ben = (await s.exec(select(Member).where(Member.platform_user_id == BEN))).one()
+        active = {
+            m.platform_user_id
+            for m in await s.exec(
+                select(Member)
+                .join(ChannelMember, col(ChannelMember.member_id) == col(Member.id))
+                .where(col(ChannelMember.active))
+            )
+        }
+    assert ben.timezone == "Asia/Tokyo"
+    assert active == {"U01ANNA", BEN}
