@@ -1,5 +1,10 @@
 """Answers to typed commands and button clicks, as Adaptive Cards 1.5 (pure: data in, dict out).
 
+The ``log`` answer carries Slack's three buttons (*Change category*, *Open as concern*,
+*Undo*) with ``{"reply": id}``; Teams has no modals, so the first two turn the card into a form
+in place, whose inputs (``wastes``, ``concerns``; ``kind``, ``model``, ``summary``) arrive merged
+into the submit button's data.
+
 Concern buttons use the same verbs and data shape as the digest card (``concern_resolve`` /
 ``concern_assign`` with ``{"concern_id": id}``) plus ``channel`` and, for a list, ``view``, so a
 click can answer with the same list refreshed in place.
@@ -10,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.analysis.labels import display_name
+from bot.analysis.labels import CONCERNS, WASTES, display_name
 from bot.commands import SUBCOMMANDS
 from bot.digests.model import ConcernItem
 from bot.digests.text import age_phrase, short_date
@@ -23,7 +28,15 @@ from handlers.teams.cards.digest import ASSIGN_VERB, RESOLVE_VERB, escape_card_t
 
 FORGET_CONFIRM = "forget_confirm"
 FORGET_CANCEL = "forget_cancel"
+LOG_CHANGE_CATEGORY = "log_change_category"
+LOG_LABELS_SUBMIT = "log_labels_submit"
+LOG_OPEN_CONCERN = "log_open_concern"
+LOG_CONCERN_SUBMIT = "log_concern_submit"
+LOG_UNDO = "log_undo"
+LOG_BACK = "log_back"
 MAX_LISTED = 20
+SUMMARY_CHARS = 500
+MODEL_CHARS = 128
 
 
 def help_card(unknown: str | None = None) -> Element:
@@ -58,15 +71,16 @@ def labels_phrase(analysis: ReplyAnalysis) -> str:
     return ", ".join(f"**{f}**" for f in found) if found else "_no waste or concern recognised_"
 
 
-def logged_card(analysis: ReplyAnalysis, text: str) -> Element:
-    """The answer to ``log``: what was understood, how often it recurs, the entry quoted."""
+def logged_card(analysis: ReplyAnalysis, text: str, *, note: str | None = None) -> Element:
+    """The answer to ``log``: what was understood, how often it recurs, the entry quoted, and
+    *Change category* / *Open as concern* / *Undo* (``note`` says what a click just changed)."""
     reading = analysis.reading
     details = [f"Understood: {labels_phrase(analysis)}"]
     if reading.hours_lost:
         details.append(f"about **{reading.hours_lost:g} h** lost")
     if reading.model:
         details.append(f"model **{_u(reading.model, 80)}**")
-    body = [text_block("✅ Logged. " + " · ".join(details))]
+    body = [text_block(f"{note or '✅ Logged.'} " + " · ".join(details))]
     if reading.theme is not None:
         label = _u(reading.theme.label, 80)
         if analysis.theme_replies > 1:
@@ -77,15 +91,143 @@ def logged_card(analysis: ReplyAnalysis, text: str) -> Element:
             )
         else:
             body.append(text_block(f"🆕 New theme **{label}**."))
-    body.append(
-        {
-            "type": "Container",
-            "style": "emphasis",
-            "items": [text_block(_u(text, 500), spacing="None")],
-        }
-    )
+    body.append(_quoted(text))
     plain = [display_name(x) for x in reading.wastes + reading.concerns]
-    return card(body, fallback="Logged: " + (", ".join(plain) or "noted"))
+    data = {"reply": analysis.reply_id}
+    return card(
+        body,
+        actions=[
+            execute("Change category", LOG_CHANGE_CATEGORY, data),
+            execute("Open as concern", LOG_OPEN_CONCERN, data),
+            execute("Undo", LOG_UNDO, data, style="destructive"),
+        ],
+        fallback="Logged: " + (", ".join(plain) or "noted"),
+    )
+
+
+def _quoted(text: str) -> Element:
+    return {
+        "type": "Container",
+        "style": "emphasis",
+        "items": [text_block(_u(text, 500), spacing="None")],
+    }
+
+
+def _label_choices(labels: Sequence[str]) -> list[dict[str, str]]:
+    return [{"title": display_name(label), "value": label} for label in labels]
+
+
+def _error(text: str) -> Element:
+    return text_block(f"⚠️ {text}", color="Attention", weight="Bolder")
+
+
+def labels_card(
+    reply_id: int,
+    text: str,
+    wastes: Sequence[str],
+    concerns: Sequence[str],
+    *,
+    error: str | None = None,
+) -> Element:
+    """*Change category*: two multi-selects holding the entry's current labels (both may be
+    left empty), *Save* and *Back*."""
+
+    def multi(id_: str, label: str, labels: tuple[str, ...], chosen: Sequence[str]) -> Element:
+        element: Element = {
+            "type": "Input.ChoiceSet",
+            "id": id_,
+            "label": label,
+            "choices": _label_choices(labels),
+            "isMultiSelect": True,
+            "style": "compact",
+            "placeholder": "Choose…",
+        }
+        value = ",".join(x for x in labels if x in chosen)
+        if value:
+            element["value"] = value
+        return element
+
+    body: list[Element] = [
+        heading("Change category"),
+        subtle("Set what this entry is about. Kaizen learns from your correction.", spacing="None"),
+        _quoted(text),
+    ]
+    if error:
+        body.append(_error(error))
+    body += [
+        multi("wastes", "Wastes", WASTES, wastes),
+        multi("concerns", "MLOps concerns", CONCERNS, concerns),
+    ]
+    data = {"reply": reply_id}
+    return card(
+        body,
+        actions=[
+            execute("Save", LOG_LABELS_SUBMIT, data, style="positive"),
+            execute("Back", LOG_BACK, data, associatedInputs="none"),
+        ],
+        fallback="Change category",
+    )
+
+
+def open_concern_card(
+    reply_id: int,
+    kind: str | None,
+    model: str | None,
+    summary: str,
+    *,
+    error: str | None = None,
+) -> Element:
+    """*Open as concern*: the kind (the entry's best concern label), the model and a summary,
+    all editable, then *Open* (or *Back* to the logged entry)."""
+    kind_input: Element = {
+        "type": "Input.ChoiceSet",
+        "id": "kind",
+        "label": "Kind of concern",
+        "choices": _label_choices(CONCERNS),
+        "style": "compact",
+        "placeholder": "Choose…",
+        "isRequired": True,
+        "errorMessage": "Pick a kind.",
+    }
+    if kind in CONCERNS:
+        kind_input["value"] = kind
+    body: list[Element] = [heading("Open as concern")]
+    if error:
+        body.append(_error(error))
+    body += [
+        kind_input,
+        {
+            "type": "Input.Text",
+            "id": "model",
+            "label": "Model (optional)",
+            "maxLength": MODEL_CHARS,
+            "value": (model or "")[:MODEL_CHARS],
+        },
+        {
+            "type": "Input.Text",
+            "id": "summary",
+            "label": "Summary",
+            "isMultiline": True,
+            "maxLength": SUMMARY_CHARS,
+            "isRequired": True,
+            "errorMessage": "Describe the concern.",
+            "value": summary[:SUMMARY_CHARS],
+        },
+    ]
+    data = {"reply": reply_id}
+    return card(
+        body,
+        actions=[
+            execute("Open", LOG_CONCERN_SUBMIT, data, style="positive"),
+            execute("Back", LOG_BACK, data, associatedInputs="none"),
+        ],
+        fallback="Open as concern",
+    )
+
+
+def undone_card() -> Element:
+    text = "🗑️ Undone: that entry is deleted."
+    return card([text_block(text)], fallback=text)
 
 
 def concern_element(item: ConcernItem, channel_id: int, view: str = "list") -> Element:

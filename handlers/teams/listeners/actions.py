@@ -15,13 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from microsoft_teams.api import AdaptiveCardInvokeActivity, AdaptiveCardInvokeResponse
 from microsoft_teams.apps import ActivityContext, App
+from sqlmodel import select
 
-from bot.errors import InvalidInput, InvalidTransition
+from bot.analysis.labels import CONCERNS, WASTES
+from bot.analysis.model_names import find_model
+from bot.digests.build import concern_item
+from bot.errors import InvalidInput, InvalidTransition, NotFound
+from bot.models import Finding, FindingKind, Reply
 from bot.runtime import Kaizen
 from bot.services import concerns, skips, workflows
 from bot.services.channels import configure_channel
 from bot.services.members import forget_member
-from bot.services.replies import record_reply
+from bot.services.replies import record_reply, undo_reply
 from handlers.teams.cards.checkin import (
     CHECKIN_OPEN,
     CHECKIN_SKIP,
@@ -42,7 +47,23 @@ from handlers.teams.cards.forms import (
     setup_errors,
     submitted_values,
 )
-from handlers.teams.cards.messages import FORGET_CANCEL, FORGET_CONFIRM
+from handlers.teams.cards.messages import (
+    FORGET_CANCEL,
+    FORGET_CONFIRM,
+    LOG_BACK,
+    LOG_CHANGE_CATEGORY,
+    LOG_CONCERN_SUBMIT,
+    LOG_LABELS_SUBMIT,
+    LOG_OPEN_CONCERN,
+    LOG_UNDO,
+    MODEL_CHARS,
+    SUMMARY_CHARS,
+    concern_opened_card,
+    labels_card,
+    logged_card,
+    open_concern_card,
+    undone_card,
+)
 from handlers.teams.context import Origin, forget_refs, origin_of, save_ref, who
 from handlers.teams.listeners import flows
 
@@ -243,6 +264,137 @@ async def _forget_cancel(
     return flows.card_response(card([text_block("Kept. Nothing was deleted.")]))
 
 
+# --- the buttons of a logged entry -------------------------------------------------------------
+
+GONE = "that entry no longer exists (it may have been undone)."
+NOT_AUTHOR = "only the person who logged this entry can change its category."
+
+
+async def _logged_reply(
+    kaizen: Kaizen, origin: Origin, data: dict[str, Any]
+) -> tuple[Reply, list[str], list[str]]:
+    """The clicked entry and its current labels (wastes, concerns by confidence).
+
+    The entry must belong to the channel the card is in: button data comes from the client,
+    so a card cannot be made to show or change another channel's entries.
+    """
+    reply_id = _int(data, "reply")
+    async with kaizen.db.session() as s:
+        reply = await s.get(Reply, reply_id)
+        if reply is None:
+            raise NotFound(GONE)
+        findings = list(await s.exec(select(Finding).where(Finding.reply_id == reply_id)))
+    channel = await workflows.load_channel(kaizen, reply.channel_id)
+    if origin.channel_id is None or channel.platform_id != origin.channel_id:
+        raise NotFound(GONE)
+
+    def ranked(kind: FindingKind) -> list[str]:
+        chosen = [f for f in findings if f.kind == kind]
+        chosen.sort(key=lambda f: (-(f.confidence or 0.0), f.label))
+        return [f.label for f in chosen]
+
+    return reply, ranked(FindingKind.WASTE), ranked(FindingKind.CONCERN)
+
+
+def _labels(data: dict[str, Any], key: str, known: tuple[str, ...]) -> list[str]:
+    """A multi-select's value ("a,b"; empty or absent when nothing is chosen)."""
+    chosen = [x.strip() for x in str(data.get(key) or "").split(",") if x.strip()]
+    unknown = [x for x in chosen if x not in known]
+    if unknown:
+        raise InvalidInput("this card is out of date; run the command again.")
+    return chosen
+
+
+async def _log_change_category(
+    kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
+) -> AdaptiveCardInvokeResponse:
+    reply, wastes, found = await _logged_reply(kaizen, origin, data)
+    assert reply.id is not None
+    if reply.member_id != (await who(kaizen, origin)).member_id:
+        return flows.text_response(f"ℹ️ {NOT_AUTHOR}")
+    return flows.card_response(labels_card(reply.id, reply.text, wastes, found))
+
+
+async def _log_labels_submit(
+    kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
+) -> AdaptiveCardInvokeResponse:
+    """Store the person's labels (origin ``user``, so Kaizen learns from them); the logged
+    card comes back with them."""
+    reply, _, _ = await _logged_reply(kaizen, origin, data)
+    assert reply.id is not None
+    if reply.member_id != (await who(kaizen, origin)).member_id:
+        return flows.text_response(f"ℹ️ {NOT_AUTHOR}")
+    wastes = _labels(data, "wastes", WASTES)
+    found = _labels(data, "concerns", CONCERNS)
+    analysis = await kaizen.analyser.correct(reply.id, wastes, found)
+    return flows.card_response(logged_card(analysis, reply.text, note="✏️ Category changed."))
+
+
+async def _log_open_concern(
+    kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
+) -> AdaptiveCardInvokeResponse:
+    reply, _, found = await _logged_reply(kaizen, origin, data)
+    assert reply.id is not None
+    channel = await workflows.load_channel(kaizen, reply.channel_id)
+    model = find_model(reply.text, channel.models)
+    kind = found[0] if found else None
+    return flows.card_response(open_concern_card(reply.id, kind, model, reply.text))
+
+
+async def _log_concern_submit(
+    kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
+) -> AdaptiveCardInvokeResponse:
+    """Open the concern linked to the entry; a missing kind or summary hands the form back."""
+    reply, _, _ = await _logged_reply(kaizen, origin, data)
+    assert reply.id is not None
+    kind = str(data.get("kind") or "").strip()
+    model = str(data.get("model") or "").strip()[:MODEL_CHARS]
+    summary = str(data.get("summary") or "").strip()[:SUMMARY_CHARS]
+    error = None if kind else "Pick a kind."
+    if not summary:
+        error = "Describe the concern."
+    if error:
+        return flows.card_response(
+            open_concern_card(reply.id, kind or None, model, summary, error=error)
+        )
+    person = await who(kaizen, origin)
+    concern = await concerns.open_concern(
+        kaizen.db,
+        channel_id=reply.channel_id,
+        kind=kind,
+        model=model or None,
+        summary=summary,
+        opened_by_id=person.member_id,
+        source_reply_id=reply.id,
+        clock=kaizen.clock,
+    )
+    assert concern.id is not None
+    item = concern_item(concern, {}, kaizen.clock(), kaizen.concern_sla_days)
+    note = (
+        f"👀 Opened concern #{concern.id} from this entry; it stays on the digest until resolved."
+    )
+    return flows.card_response(concern_opened_card(item, reply.channel_id, note=note))
+
+
+async def _log_undo(
+    kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
+) -> AdaptiveCardInvokeResponse:
+    reply, _, _ = await _logged_reply(kaizen, origin, data)
+    assert reply.id is not None
+    await undo_reply(kaizen.db, reply.id, (await who(kaizen, origin)).member_id)
+    return flows.card_response(undone_card())
+
+
+async def _log_back(
+    kaizen: Kaizen, ctx: Context, origin: Origin, data: dict[str, Any]
+) -> AdaptiveCardInvokeResponse:
+    """*Back* on either form: the logged card as it stands, nothing changed."""
+    reply, _, _ = await _logged_reply(kaizen, origin, data)
+    assert reply.id is not None
+    analysis = await kaizen.analyser.current(reply.id)
+    return flows.card_response(logged_card(analysis, reply.text))
+
+
 ACTIONS: dict[str, Action] = {
     CHECKIN_OPEN: _checkin_open,
     CHECKIN_SKIP: _checkin_skip,
@@ -252,4 +404,10 @@ ACTIONS: dict[str, Action] = {
     SETUP_SUBMIT: _setup_submit,
     FORGET_CONFIRM: _forget_confirm,
     FORGET_CANCEL: _forget_cancel,
+    LOG_CHANGE_CATEGORY: _log_change_category,
+    LOG_LABELS_SUBMIT: _log_labels_submit,
+    LOG_OPEN_CONCERN: _log_open_concern,
+    LOG_CONCERN_SUBMIT: _log_concern_submit,
+    LOG_UNDO: _log_undo,
+    LOG_BACK: _log_back,
 }
