@@ -80,6 +80,12 @@ async def _context(
     return person, place
 
 
+def _delivery(command: dict[str, Any]) -> str:
+    """Slash commands carry no event id; the trigger id is unique per invocation, so a retried
+    delivery of the same command stores nothing twice."""
+    return f"slack:cmd:{command['team_id']}:{command['trigger_id']}"
+
+
 async def _log(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
@@ -96,7 +102,7 @@ async def _log(
         channel_id=place.channel_id,
         member_id=person.member_id,
         text=cmd.args,
-        dedup_key=f"slack:cmd:{command['team_id']}:{command['trigger_id']}",
+        dedup_key=_delivery(command),
     )
     await respond(
         blocks=logged_blocks(analysis, cmd.args),
@@ -122,7 +128,7 @@ async def _concern(
         channel_id=place.channel_id,
         member_id=person.member_id,
         text=cmd.args,
-        dedup_key=f"slack:cmd:{command['team_id']}:{command['trigger_id']}",
+        dedup_key=_delivery(command),
     )
     assert concern.id is not None
     blocks = await flows.refreshed_concern_blocks(kaizen, concern.id)
