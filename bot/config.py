@@ -51,6 +51,7 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     misfire_grace_minutes: int = 60
+    concern_sla_days: int = 14
     scheduler_enabled: bool = True
 
     @property
@@ -194,6 +195,9 @@ def load_settings(
     grace = get("KAIZEN_MISFIRE_GRACE_MINUTES") or "60"
     if not grace.isdigit() or not 0 <= int(grace) <= 24 * 60:
         problems.append(f"KAIZEN_MISFIRE_GRACE_MINUTES must be 0 to 1440 minutes, not {grace!r}.")
+    sla = get("KAIZEN_CONCERN_SLA_DAYS") or "14"
+    if not sla.isdigit() or not 1 <= int(sla) <= 365:
+        problems.append(f"KAIZEN_CONCERN_SLA_DAYS must be 1 to 365 days, not {sla!r}.")
     scheduler_flag = (get("KAIZEN_SCHEDULER") or "on").lower()
     if scheduler_flag not in {"on", "off"}:
         problems.append(f"KAIZEN_SCHEDULER must be on or off, not {scheduler_flag!r}.")
@@ -225,6 +229,7 @@ def load_settings(
         llm_model=llm_model,
         llm_api_key=get("KAIZEN_LLM_API_KEY"),
         misfire_grace_minutes=int(grace),
+        concern_sla_days=int(sla) if sla.isdigit() else 14,
         scheduler_enabled=scheduler_flag == "on",
     )
 

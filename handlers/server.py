@@ -45,6 +45,7 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
         analyser=Analyser(db, llm=llm, fallback_timezone=settings.timezone),
         question_sets=load_question_sets(settings.prompts_dir),
         clock=clock,
+        concern_sla_days=settings.concern_sla_days,
     )
     mounts: list[Mount] = []
     lifespans: list[Lifespan] = []
@@ -95,6 +96,7 @@ def build_server(settings: Settings, *, clock: Clock = utcnow) -> Server:
         fallback_tz=settings.timezone,
         clock=clock,
         grace=timedelta(minutes=settings.misfire_grace_minutes),
+        concern_sla_days=settings.concern_sla_days,
     )
     kaizen.on_channel_changed.append(scheduler.rebuild)
     kaizen.on_checkin_answer.append(scheduler.late_answer)

@@ -79,3 +79,20 @@ def test_env_file_is_read_and_process_environment_wins(tmp_path: Path) -> None:
 def test_slack_api_url_gets_the_trailing_slash_slack_sdk_needs() -> None:
     settings = load_settings({"SLACK_API_URL": "http://127.0.0.1:9999/api"}, env_file=None)
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
+
+
+def test_scheduling_knobs_are_validated() -> None:
+    settings = load_settings(
+        {"KAIZEN_CONCERN_SLA_DAYS": "7", "KAIZEN_MISFIRE_GRACE_MINUTES": "30"}, env_file=None
+    )
+    assert (settings.concern_sla_days, settings.misfire_grace_minutes) == (7, 30)
+    problems = problems_for(
+        {
+            "KAIZEN_CONCERN_SLA_DAYS": "0",
+            "KAIZEN_MISFIRE_GRACE_MINUTES": "-5",
+            "KAIZEN_SCHEDULER": "maybe",
+        }
+    )
+    text = "\n".join(problems)
+    assert "KAIZEN_CONCERN_SLA_DAYS" in text and "KAIZEN_MISFIRE_GRACE_MINUTES" in text
+    assert "KAIZEN_SCHEDULER" in text

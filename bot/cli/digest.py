@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from bot.cli.common import err, fail, open_database, settings_or_exit
 from bot.config import Settings
 from bot.db import Database
-from bot.digests.build import DEFAULT_CONCERN_SLA_DAYS, build_digest, latest_active_channel
+from bot.digests.build import build_digest, latest_active_channel
 from bot.digests.chart import render_chart
 from bot.digests.model import Digest
 from bot.digests.text import render_text
@@ -93,7 +93,7 @@ async def _build(settings: Settings, channel: str | None, week: str | None) -> D
             channel_id,
             week,
             fallback_timezone=settings.timezone,
-            concern_sla_days=DEFAULT_CONCERN_SLA_DAYS,
+            concern_sla_days=settings.concern_sla_days,
         )
     finally:
         await db.dispose()

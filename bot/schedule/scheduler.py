@@ -27,7 +27,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.db import Database
-from bot.digests.build import build_digest
+from bot.digests.build import DEFAULT_CONCERN_SLA_DAYS, build_digest
 from bot.digests.chart import render_chart
 from bot.digests.text import render_text
 from bot.messenger import Attachment, Message, MessageRef, Messenger
@@ -103,6 +103,7 @@ class Scheduler:
         instance: str | None = None,
         pace: float = 20.0,
         monotonic: Callable[[], float] | None = None,
+        concern_sla_days: int = DEFAULT_CONCERN_SLA_DAYS,
     ) -> None:
         self.db = db
         self.question_sets = question_sets
@@ -114,6 +115,7 @@ class Scheduler:
         self.instance = instance or instance_name()
         self.pace = pace
         self.monotonic = monotonic or _loop_time
+        self.concern_sla_days = concern_sla_days
         self.aps: Any = None  # an AsyncIOScheduler once attached
         self._lock = asyncio.Lock()
 
@@ -433,7 +435,12 @@ class Scheduler:
             report.skipped.append((plan.DIGEST, None, due.local_date, "missed"))
             return
         digest = await build_digest(
-            self.db, channel.id or 0, week, fallback_timezone=self.fallback_tz, clock=lambda: now
+            self.db,
+            channel.id or 0,
+            week,
+            fallback_timezone=self.fallback_tz,
+            concern_sla_days=self.concern_sla_days,
+            clock=lambda: now,
         )
         try:
             ref = await messenger.post(

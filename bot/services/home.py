@@ -55,7 +55,12 @@ def checkin_zone(channel: Channel, member: Member | None, fallback: str) -> Zone
 
 
 async def home_data(
-    db: Database, member_id: int, *, fallback_timezone: str = "UTC", clock: Clock = utcnow
+    db: Database,
+    member_id: int,
+    *,
+    fallback_timezone: str = "UTC",
+    clock: Clock = utcnow,
+    sla_days: int = DEFAULT_CONCERN_SLA_DAYS,
 ) -> HomeData:
     now = clock()
     async with db.session() as s:
@@ -123,10 +128,7 @@ async def home_data(
             )
         )
     return HomeData(
-        tuple(
-            (names.get(c.channel_id, "?"), concern_item(c, {}, now, DEFAULT_CONCERN_SLA_DAYS))
-            for c in mine
-        ),
+        tuple((names.get(c.channel_id, "?"), concern_item(c, {}, now, sla_days)) for c in mine),
         tuple(out),
     )
 

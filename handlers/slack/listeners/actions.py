@@ -177,9 +177,12 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
         await ack()
         person = await who(kaizen, client, body["team"]["id"], body["user"]["id"])
         data = await home_data(
-            kaizen.db, person.member_id, fallback_timezone=kaizen.settings.timezone,
+            kaizen.db,
+            person.member_id,
+            fallback_timezone=kaizen.settings.timezone,
             clock=kaizen.clock,
-        )  # fmt: skip
+            sla_days=kaizen.concern_sla_days,
+        )
         active = [c for c in data.channels if not c.paused]
         if not active:
             await client.views_open(

@@ -34,9 +34,12 @@ def register(app: AsyncApp, kaizen: Kaizen) -> None:
             return
         person = await who(kaizen, client, body["team_id"], event["user"])
         data = await home_data(
-            kaizen.db, person.member_id, fallback_timezone=kaizen.settings.timezone,
+            kaizen.db,
+            person.member_id,
+            fallback_timezone=kaizen.settings.timezone,
             clock=kaizen.clock,
-        )  # fmt: skip
+            sla_days=kaizen.concern_sla_days,
+        )
         await client.views_publish(user_id=event["user"], view=home_view(data))
 
     @app.event("message")
