@@ -12,7 +12,9 @@ weighted terms of two kinds:
   hyphenated names (``fraud-model``, version suffix stripped; an abbreviated spelling such as
   ``fm-gbm`` or ``fm gbm`` is matched to a known ``fraud-margin-gbm`` by initials), code-like
   identifiers (``snake_case``, ``schema.table``, anything in backticks), version tags (``v3``)
-  and the model the pipeline found.
+  and the model the pipeline found. A hyphenated compound with a stopword or a concept word
+  among its parts ("gpu-hours", "per-position", "swap-traffic") is an ordinary word, not a
+  name: taken for an entity it would split a theme (the different-entity penalty).
 
 A :class:`ThemeIndex` holds, per team/channel, one profile per theme (summed term weights and
 size). Term specificity is learned online from the index itself: a term found in many of the
@@ -279,7 +281,7 @@ class ThemeIndex:
                     and parts[-1] not in _WORD_PARTICLES
                 ):
                     name = _VERSION_SUFFIX.sub("", tok)
-                    if "-" in name:
+                    if "-" in name and _named_thing(name, concepts):
                         vec["e:" + self._entity(name)] = ENTITY_WEIGHT
                 for p in parts:
                     _add_word(vec, p, concepts, cache)
@@ -498,15 +500,8 @@ class ThemeIndex:
                 return None
             return min(found, key=lambda t: (-round(vec[t] * self._idf(t), 6), order[t]))[2:]
 
-        def named_thing(name: str) -> bool:
-            # "fraud-model" names a thing; "gpu-hours", "follow-ups", "eng-weeks" do not
-            return not any(
-                len(p) < 2 or p in concepts.stopwords or concepts.concept_of(p) is not None
-                for p in name.split("-")
-            )
-
         concept = top("c:")
-        entity = top("e:", named_thing)
+        entity = top("e:", lambda name: _named_thing(name, concepts))
         words: list[str] = []
         if entity:
             words.append(entity)
@@ -532,6 +527,17 @@ class ThemeIndex:
             key = f"{slug}-{n}"
             n += 1
         return key, label
+
+
+def _named_thing(name: str, concepts: Concepts) -> bool:
+    """A hyphenated name names a thing ("fraud-model") unless one of its parts is a stopword or
+    a concept word: "gpu-hours", "eng-weeks", "per-position", "swap-traffic" are ordinary
+    compounds, and treating them as entities would both split themes (a penalty for naming a
+    different entity) and join unrelated replies."""
+    return not any(
+        len(p) < 2 or p in concepts.stopwords or concepts.concept_of(p) is not None
+        for p in name.split("-")
+    )
 
 
 def _shares_label(q_labels: list[str], th: _Theme) -> bool:

@@ -167,3 +167,10 @@ def test_best_match_floor_skips_themes_that_cannot_reach_it() -> None:
     assert best is not None
     assert index.best_match(vec, floor=best[0]) == best
     assert index.best_match(vec, floor=best[0] + 0.01) is None
+
+
+def test_ordinary_hyphenated_compounds_are_not_entities() -> None:
+    index = ThemeIndex()
+    vec = index.vector("re-weighting per-position clicks costs ~20 gpu-hours on churn-model", ["x"])
+    entities = {t for t in vec if t.startswith("e:")}
+    assert entities == {"e:churn-model"}
