@@ -76,6 +76,33 @@ def help_lines() -> list[str]:
     return [f"`/kaizen {s.usage}` — {s.summary}" for s in SUBCOMMANDS]
 
 
+# What to say when a subcommand that needs words gets none: (what is missing, an example).
+_NEEDS_ARGS = {
+    "log": ("Tell me what happened", "log waited 2 days for a review on the feature-store PR"),
+    "concern": ("Describe the concern", "concern churn-v3 recall fell to 0.61 on new customers"),
+    "resolve": ("Say which concern to resolve by its number", "resolve 12 retrained on Nov data"),
+}
+
+
+def require_args(cmd: Command, prefix: str) -> str:
+    """The subcommand's words, or ``InvalidInput`` with an example written the way this
+    platform types commands (``prefix`` is ``"/kaizen "`` in Slack, empty in Teams)."""
+    if cmd.args.strip():
+        return cmd.args.strip()
+    lead, example = _NEEDS_ARGS[cmd.name]
+    raise InvalidInput(f"{lead}, e.g. `{prefix}{example}`.")
+
+
+def concern_number(cmd: Command, prefix: str) -> tuple[int, str]:
+    """``resolve 12 note`` -> ``(12, "note")``; a clear message when there is no number."""
+    first, _, note = require_args(cmd, prefix).partition(" ")
+    number = first.lstrip("#")
+    if not number.isdigit():
+        lead, example = _NEEDS_ARGS["resolve"]
+        raise InvalidInput(f"{lead}, e.g. `{prefix}{example}`; `{prefix}concerns` lists them.")
+    return int(number), note.strip()
+
+
 def parse_date(value: str, today: date) -> date:
     """A day as people type it: ``2026-12-24``, ``today``, ``tomorrow``, ``fri``, ``monday``.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 Clock = Callable[[], datetime]
 
@@ -26,9 +26,3 @@ def parse_iso_week(value: str) -> date:
         return date.fromisocalendar(int(year_s), int(week_s), 1)
     except ValueError as exc:
         raise ValueError(f"expected an ISO week such as 2026-W48, not {value!r}") from exc
-
-
-def week_bounds(value: str) -> tuple[date, date]:
-    """First and last day (inclusive) of an ISO week."""
-    monday = parse_iso_week(value)
-    return monday, monday + timedelta(days=6)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -511,11 +511,3 @@ class Classifier:
 def default_classifier() -> Classifier:
     """The classifier over the bundled vocabulary, built once per process (it is immutable)."""
     return Classifier()
-
-
-def classify_many(
-    texts: Sequence[tuple[str, str | None]], classifier: Classifier | None = None
-) -> list[Classification]:
-    """Convenience for batch callers: classify ``(text, question)`` pairs in order."""
-    clf = classifier or default_classifier()
-    return [clf.classify(t, q) for t, q in texts]

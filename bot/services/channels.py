@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -130,8 +130,3 @@ async def configure_channel(
         s.add(channel)
         await s.commit()
         return channel
-
-
-def changed_fields(changes: ChannelChanges) -> list[str]:
-    """Names of the fields a change touches, for an acknowledgement message."""
-    return [f.name for f in fields(changes) if getattr(changes, f.name) not in (None, False)]

@@ -204,27 +204,6 @@ async def reopen(
     )
 
 
-async def mention(
-    db: Database,
-    concern_id: int,
-    *,
-    actor_id: int | None,
-    at: datetime | None = None,
-) -> None:
-    """A new reply talks about an unresolved concern: it stays fresh in the digest."""
-    when = at or utcnow()
-    async with db.session() as s:
-        concern = await _load(s, concern_id, None)
-        concern.last_mentioned_at = max(concern.last_mentioned_at, when)
-        s.add(concern)
-        s.add(
-            ConcernEvent(
-                concern_id=concern_id, action=ConcernAction.MENTIONED, actor_id=actor_id, at=when
-            )
-        )
-        await s.commit()
-
-
 async def list_open(db: Database, channel_id: int, *, model: str | None = None) -> list[Concern]:
     """Unresolved concerns of a channel (optionally one model's), oldest first."""
     async with db.session() as s:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
@@ -24,6 +23,7 @@ from bot.models import (
     Reply,
     Theme,
 )
+from bot.schedule.plan import member_zone
 from bot.schedule.times import next_after, parse_time
 from bot.timeutil import Clock, iso_week, utcnow
 from bot.weekdays import parse_days
@@ -45,13 +45,6 @@ class ChannelHome:
 class HomeData:
     my_concerns: tuple[tuple[str, ConcernItem], ...]  # (channel name, concern)
     channels: tuple[ChannelHome, ...]
-
-
-def checkin_zone(channel: Channel, member: Member | None, fallback: str) -> ZoneInfo:
-    """Whose clock a check-in follows: the member's own zone when the channel says so."""
-    if channel.timezone_policy == "member" and member is not None and member.timezone:
-        return ZoneInfo(member.timezone)
-    return ZoneInfo(channel.timezone or fallback)
 
 
 async def home_data(
@@ -136,7 +129,7 @@ async def home_data(
 def _next(
     channel: Channel, member: Member | None, skips: list[MemberSkip], fallback: str, now: datetime
 ) -> datetime | None:
-    tz = checkin_zone(channel, member, fallback)
+    tz = member_zone(channel, member, fallback)
     skip: set[date] = {date.fromisoformat(d) for d in channel.skip_dates}
     horizon = now.astimezone(tz).date()
     for sk in skips:

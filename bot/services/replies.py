@@ -72,23 +72,6 @@ async def record_reply(
         return RecordedReply(reply=reply, created=new_id is not None)
 
 
-async def replies_for_channel(
-    db: Database, channel_id: int, since: datetime, until: datetime
-) -> list[Reply]:
-    """Replies in ``[since, until)``, oldest first; served by the (channel, created_at) index."""
-    async with db.session() as s:
-        rows = await s.exec(
-            select(Reply)
-            .where(
-                Reply.channel_id == channel_id,
-                Reply.created_at >= since,  # type: ignore[operator]
-                Reply.created_at < until,  # type: ignore[operator]
-            )
-            .order_by(Reply.created_at, Reply.id)  # type: ignore[arg-type]
-        )
-        return list(rows)
-
-
 @dataclass(frozen=True, slots=True)
 class Removal:
     replies: int

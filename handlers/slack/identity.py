@@ -77,17 +77,6 @@ async def where(kaizen: Kaizen, team_id: str, channel_id: str, name: str = "") -
     return Where(ws.id, channel.id, channel_id)
 
 
-async def member_user_id(kaizen: Kaizen, member_id: int | None) -> str | None:
-    """The Slack user id of a member, to mention them (``<@U123>``)."""
-    if member_id is None:
-        return None
-    from bot.models import Member
-
-    async with kaizen.db.session() as s:
-        member = await s.get(Member, member_id)
-        return member.platform_user_id if member else None
-
-
 async def is_channel_member(client: AsyncWebClient, channel_id: str, user_id: str) -> bool:
     """Whether ``user_id`` is in ``channel_id``, paging through ``conversations.members``."""
     cursor = None

@@ -6,15 +6,19 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import select
 
 from bot.db import Database
 from bot.messenger import Message, MessageRef, RateLimited
 from bot.models import Channel, Occurrence
+from bot.prompts import load_question_sets
 from bot.schedule.content import DailySummary, Nudge
-from bot.services import ledger, skips
+from bot.schedule.scheduler import Scheduler
+from bot.services import directory, ledger, skips
+from bot.services.channels import ChannelChanges, configure_channel
 from bot.services.replies import record_reply
-from tests.schedule.conftest import Recorder, World
+from tests.schedule.conftest import PROMPTS, Clock, FakeTime, Recorder, World, _fixed
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 
@@ -112,10 +116,10 @@ async def test_sunday_to_thursday_week_and_skip_dates_and_pause(world: World) ->
 
 
 async def test_members_who_left_are_not_nudged(world: World) -> None:
-    from bot.services.directory import set_channel_membership
-
     await world.configure(reminders_off=True, timezone_policy="channel")
-    await set_channel_membership(world.db, world.channel_id, world.members["newyork"], active=False)
+    await directory.set_channel_membership(
+        world.db, world.channel_id, world.members["newyork"], active=False
+    )
     world.clock.now = datetime(2027, 3, 22, 8, 45, tzinfo=UTC)
     await world.scheduler.run_due()
     assert {who for who, _ in world.messenger.dms()} == {"U1", "U3"}
@@ -267,12 +271,6 @@ async def test_the_weekly_digest_posts_once_per_iso_week(world: World) -> None:
 
 
 async def test_fan_out_to_500_members_survives_429s_and_is_paced(db: Database) -> None:
-    from bot.prompts import load_question_sets
-    from bot.schedule.scheduler import Scheduler
-    from bot.services import directory
-    from bot.services.channels import ChannelChanges, configure_channel
-    from tests.schedule.conftest import PROMPTS, Clock, FakeTime, _fixed
-
     ws = await directory.ensure_workspace(db, "slack", "T9")
     channel = await directory.ensure_channel(db, ws.id or 0, "C9", "big")
     await configure_channel(
@@ -314,8 +312,6 @@ async def test_fan_out_to_500_members_survives_429s_and_is_paced(db: Database) -
 
 
 async def test_triggers_are_rebuilt_from_the_database(world: World) -> None:
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
     aps = AsyncIOScheduler(timezone=UTC)
     aps.start(paused=True)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import Command, parse, parse_date_range
+from bot.commands import Command, concern_number, parse, parse_date_range, require_args
 from bot.digests.build import open_concern_items
 from bot.errors import InvalidInput
 from bot.models import Member
@@ -43,6 +43,7 @@ from handlers.slack.text import quote
 log = logging.getLogger(__name__)
 
 Respond = Any
+SLASH = "/kaizen "  # how examples in messages are written for Slack users
 
 
 def register(app: AsyncApp, kaizen: Kaizen) -> None:
@@ -89,19 +90,13 @@ def _delivery(command: dict[str, Any]) -> str:
 async def _log(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
-    if not cmd.args:
-        await respond(
-            text="Tell me what happened, e.g. `/kaizen log waited 2 days for a review on the "
-            "feature-store PR`.",
-            response_type="ephemeral",
-        )
-        return
+    text = require_args(cmd, SLASH)
     person, place = await _context(kaizen, client, command)
     analysis = await workflows.log_entry(
         kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
-        text=cmd.args,
+        text=text,
         dedup_key=_delivery(command),
     )
     await respond(
@@ -115,19 +110,13 @@ async def _log(
 async def _concern(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
-    if not cmd.args:
-        await respond(
-            text="Describe the concern, e.g. `/kaizen concern churn-v3 recall fell to 0.61 on "
-            "new customers`.",
-            response_type="ephemeral",
-        )
-        return
+    text = require_args(cmd, SLASH)
     person, place = await _context(kaizen, client, command)
     concern = await workflows.open_concern_from_text(
         kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
-        text=cmd.args,
+        text=text,
         dedup_key=_delivery(command),
     )
     assert concern.id is not None
@@ -163,23 +152,17 @@ async def _concerns(
 async def _resolve(
     kaizen: Kaizen, client: AsyncWebClient, respond: Respond, command: dict[str, Any], cmd: Command
 ) -> None:
-    first, _, note = cmd.args.partition(" ")
-    number = first.lstrip("#")
-    if not number.isdigit():
-        raise InvalidInput(
-            "say which concern to resolve by its number, e.g. `/kaizen resolve 12 retrained "
-            "on November data`; `/kaizen concerns` lists them."
-        )
+    number, note = concern_number(cmd, SLASH)
     person, place = await _context(kaizen, client, command)
     concern = await concerns.resolve(
         kaizen.db,
-        int(number),
+        number,
         actor_id=person.member_id,
-        note=note.strip() or None,
+        note=note or None,
         channel_id=place.channel_id,
         clock=kaizen.clock,
     )
-    extra = f" — {quote(note.strip(), 300)}" if note.strip() else ""
+    extra = f" — {quote(note, 300)}" if note else ""
     await client.chat_postMessage(
         channel=command["channel_id"],
         text=f":white_check_mark: <@{person.user_id}> resolved concern #{concern.id}: "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
@@ -25,10 +24,6 @@ from handlers.slack.render.checkin import checkin_modal
 from handlers.slack.render.digest import concern_blocks, digest_blocks, digest_fallback_text
 from handlers.slack.render.messages import replace_concern, resolved_section
 from handlers.slack.text import escape
-
-
-def channel_zone(kaizen: Kaizen, channel: Channel) -> ZoneInfo:
-    return ZoneInfo(channel.timezone or kaizen.settings.timezone)
 
 
 async def open_checkin(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from microsoft_teams.api import MessageActivity, MessageActivityInput
 from microsoft_teams.apps import ActivityContext, App
 
-from bot.commands import Command, parse, parse_date_range
+from bot.commands import Command, concern_number, parse, parse_date_range, require_args
 from bot.digests.build import concern_item, open_concern_items
 from bot.errors import InvalidInput
 from bot.models import Member
@@ -108,35 +108,27 @@ def register(app: App, kaizen: Kaizen, host: TeamsHost) -> None:
 
 
 async def _log(turn: Turn, cmd: Command) -> None:
-    if not cmd.args:
-        await turn.say(
-            "Tell me what happened, e.g. `log waited 2 days for a review on the feature-store PR`."
-        )
-        return
+    text = require_args(cmd, "")
     person, place = await turn.who(), await turn.where()
     analysis = await workflows.log_entry(
         turn.kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
-        text=cmd.args,
+        text=text,
         dedup_key=turn.dedup_key,
     )
-    await turn.show(logged_card(analysis, cmd.args), "Logged")
+    await turn.show(logged_card(analysis, text), "Logged")
 
 
 async def _concern(turn: Turn, cmd: Command) -> None:
     kaizen = turn.kaizen
-    if not cmd.args:
-        await turn.say(
-            "Describe the concern, e.g. `concern churn-v3 recall fell to 0.61 on new customers`."
-        )
-        return
+    text = require_args(cmd, "")
     person, place = await turn.who(), await turn.where()
     concern = await workflows.open_concern_from_text(
         kaizen,
         channel_id=place.channel_id,
         member_id=person.member_id,
-        text=cmd.args,
+        text=text,
         dedup_key=turn.dedup_key,
     )
     item = concern_item(concern, {}, kaizen.clock(), kaizen.concern_sla_days)
@@ -157,23 +149,17 @@ async def _concerns(turn: Turn, cmd: Command) -> None:
 
 
 async def _resolve(turn: Turn, cmd: Command) -> None:
-    first, _, note = cmd.args.partition(" ")
-    number = first.lstrip("#")
-    if not number.isdigit():
-        raise InvalidInput(
-            "say which concern to resolve by its number, e.g. `resolve 12 retrained on November "
-            "data`; `concerns` lists them."
-        )
+    number, note = concern_number(cmd, "")
     person, place = await turn.who(), await turn.where()
     concern = await concerns.resolve(
         turn.kaizen.db,
-        int(number),
+        number,
         actor_id=person.member_id,
-        note=note.strip() or None,
+        note=note or None,
         channel_id=place.channel_id,
         clock=turn.kaizen.clock,
     )
-    extra = f" — {user_text(note, 300)}" if note.strip() else ""
+    extra = f" — {user_text(note, 300)}" if note else ""
     by = user_text(turn.origin.user_name or "Someone", 60)
     text = f"✅ {by} resolved concern #{concern.id}: {user_text(concern.summary, 300)}{extra}"
     await turn.show(card([text_block(text)], fallback=f"Resolved #{concern.id}."))
