@@ -121,7 +121,9 @@ class Analyser:
         self._per_workspace[workspace_id] = classifier
         return classifier
 
-    async def analyse_reply(self, reply_id: int) -> ReplyAnalysis:
+    async def analyse_reply(
+        self, reply_id: int, *, themes: ThemeIndex | None = None
+    ) -> ReplyAnalysis:
         """Analyse one stored reply; a reply analysed before is returned as it stands."""
         async with self.db.session() as s:
             reply, channel = await _reply_and_channel(s, reply_id)
@@ -130,7 +132,7 @@ class Analyser:
         refined = await self.llm.refine(reply.text, reply.question_key, offline)
         for attempt in range(3):
             try:
-                return await self._write(reply_id, refined)
+                return await self._write(reply_id, refined, themes if attempt == 0 else None)
             except IntegrityError:
                 # Another process created the same new theme key at the same moment; reload
                 # the channel's themes and join it instead.
@@ -138,7 +140,9 @@ class Analyser:
                     raise
         raise AssertionError("unreachable")
 
-    async def _write(self, reply_id: int, classification: Classification) -> ReplyAnalysis:
+    async def _write(
+        self, reply_id: int, classification: Classification, index: ThemeIndex | None
+    ) -> ReplyAnalysis:
         async with self.db.session() as s:
             reply, channel = await _reply_and_channel(s, reply_id)
             assert reply.id is not None and channel.id is not None
@@ -147,7 +151,11 @@ class Analyser:
             user_labels = await _user_labels(s, reply.id)
             if user_labels is not None:
                 classification = user_labels
-            themes = await _load_index(s, channel.id, self.vocab_dir)
+            # A caller re-reading a whole channel passes the index it keeps in memory; otherwise
+            # the channel's themes are loaded fresh, since another process may have added one.
+            themes = (
+                index if index is not None else await _load_index(s, channel.id, self.vocab_dir)
+            )
             reading = read_reply(
                 reply.text,
                 classification,
@@ -254,8 +262,9 @@ class Analyser:
                 )
                 await s.exec(delete(Theme).where(col(Theme.channel_id) == cid))  # type: ignore[call-overload]
                 await s.commit()
+            index = ThemeIndex.from_profiles([], vocab_dir=self.vocab_dir)
             async for reply_id in self._reply_ids(cid):
-                await self.analyse_reply(reply_id)
+                await self.analyse_reply(reply_id, themes=index)
                 replies += 1
             async with self.db.session() as s:
                 themes += len(list(await s.exec(select(Theme.id).where(Theme.channel_id == cid))))
