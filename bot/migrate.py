@@ -6,9 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL
 
-from bot.db import sync_url
+from bot.db import make_sync_engine, sync_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -37,10 +38,6 @@ def upgrade(database_url: str | URL, revision: str = "head") -> None:
 
 
 def current_revision(database_url: str | URL) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    from bot.db import make_sync_engine
-
     engine = make_sync_engine(database_url)
     try:
         with engine.connect() as conn:

@@ -11,9 +11,12 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.config import Settings
 from bot.db import Database
+from bot.models import Concern, DigestSent, Occurrence, Reply
 
 Mount = Callable[[FastAPI], None]
 Lifespan = Callable[[], AbstractAsyncContextManager[None]]
@@ -57,11 +60,6 @@ def create_app(
 
 
 async def _metrics(db: Database) -> str:
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from bot.models import Concern, DigestSent, Occurrence, Reply
-
     lines = []
     try:
         async with db.session() as s:

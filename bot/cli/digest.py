@@ -7,8 +7,10 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.cli.common import err, fail, open_database, settings_or_exit
@@ -66,8 +68,6 @@ async def resolve_channel(db: Database, ref: str | None) -> int:
 
 async def latest_week(db: Database, channel_id: int, timezone: str) -> str | None:
     """ISO week of the channel's most recent reply: ``kaizen digest`` shows the latest digest."""
-    from zoneinfo import ZoneInfo
-
     async with db.session() as s:
         channel = await s.get(Channel, channel_id)
         at = (
@@ -165,8 +165,6 @@ def demo(
 
 def _shown(url: str) -> str:
     """A database URL safe to print: the password is masked."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

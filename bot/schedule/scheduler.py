@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -564,8 +565,6 @@ class Scheduler:
         """Re-arm triggers from the database (on start and whenever a channel changes)."""
         if self.aps is None:
             return
-        from apscheduler.triggers.date import DateTrigger
-
         for channel, _ in await self._channels(channel_id):
             job_id = f"channel:{channel.id}"
             when = None if channel.paused else await self.next_due(self.clock(), channel.id)

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.analysis.classifier import Classifier, LabelledExample, default_classifier
+from bot.analysis.labels import kind_of
 from bot.analysis.llm import LLMProvider, OfflineOnly
 from bot.analysis.reading import Reading, read_reply
 from bot.analysis.themes import ThemeIndex, ThemeProfile
@@ -181,8 +182,6 @@ class Analyser:
         They are stored with origin ``user``: they survive ``reprocess`` and become labelled
         examples that the workspace's classifier uses for similar replies from now on.
         """
-        from bot.analysis.labels import kind_of
-
         for label in [*wastes, *concerns]:
             kind_of(label)  # raises ValueError naming an unknown label
         async with self.db.session() as s:

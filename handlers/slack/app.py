@@ -24,11 +24,14 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import col, select
 
+from bot.models import Channel, Workspace
 from bot.runtime import Kaizen
 from bot.services.events import first_delivery
 from handlers.slack.errors import report
 from handlers.slack.listeners import register_all
+from handlers.slack.listeners.flows import sync_members
 from handlers.slack.messenger import SlackMessenger
 
 log = logging.getLogger(__name__)
@@ -175,11 +178,6 @@ async def refresh_profiles(
 ) -> int:
     """Daily: re-read every configured channel's members from Slack, so a person who moved
     time zone is nudged at their new local time and people who left stop being nudged."""
-    from sqlmodel import col, select
-
-    from bot.models import Channel, Workspace
-    from handlers.slack.listeners.flows import sync_members
-
     async with kaizen.db.session() as s:
         rows = list(
             await s.exec(
