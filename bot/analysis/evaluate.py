@@ -9,7 +9,7 @@ honest tune/check splits: ``evaluate(r for r in rows if r["week"] <= "2026-W12")
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -167,16 +167,33 @@ def theme_pairs(records: Sequence[dict[str, Any]], key: str) -> set[tuple[int, i
     return pairs
 
 
+def channel_models(records: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each team's models as named in a labelled corpus: what its channel would configure.
+
+    Scoring with these measures model recognition as it works in a set-up channel, where
+    ``/kaizen setup`` lists the team's models; without them only name-shaped guesses remain.
+    """
+    out: dict[str, set[str]] = {}
+    for r in records:
+        model = r.get("model")
+        if isinstance(model, str) and model:
+            team = r.get("team") if isinstance(r.get("team"), str) else DEFAULT_SCOPE
+            out.setdefault(team, set()).add(model)
+    return {team: sorted(models) for team, models in out.items()}
+
+
 def evaluate(
     records_with_gold: Iterable[dict[str, Any]],
     *,
     classifier: Classifier | None = None,
     known_models: Sequence[str] = (),
+    models_by_team: Mapping[str, Sequence[str]] | None = None,
 ) -> EvalReport:
     """Run the pipeline over gold-labelled records (in the given order) and score it.
 
     Each record needs ``text`` and gold ``wastes``/``concerns`` lists; ``theme`` and ``model``
-    are optional gold values.
+    are optional gold values. ``models_by_team`` gives each team's configured models (see
+    :func:`channel_models`); ``known_models`` applies to every team.
     """
     clf = classifier or default_classifier()
     gold_rows = list(records_with_gold)
@@ -184,9 +201,11 @@ def evaluate(
     preds: list[dict[str, Any]] = []
     for rec in gold_rows:
         inp = {k: rec[k] for k in ("id", "text", "question", "team", "week", "author") if k in rec}
-        preds.append(
-            analyze_record(inp, classifier=clf, themes_by_team=themes, known_models=known_models)
-        )
+        known = known_models
+        if models_by_team is not None:
+            team = rec.get("team") if isinstance(rec.get("team"), str) else DEFAULT_SCOPE
+            known = [*known_models, *models_by_team.get(team, ())]
+        preds.append(analyze_record(inp, classifier=clf, themes_by_team=themes, known_models=known))
     gold_w = [set(r.get("wastes") or ()) for r in gold_rows]
     gold_c = [set(r.get("concerns") or ()) for r in gold_rows]
     pred_w = [set(p["wastes"]) for p in preds]

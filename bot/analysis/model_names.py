@@ -1,25 +1,43 @@
 """Find which ML model a reply is about.
 
 The channel's configured model list is the ground truth (teams know their model names), so it is
-tried first and tolerantly: case-insensitive, with or without the version suffix ("fraud-scorer"
-finds "fraud-scorer-v4"), or as "<last word> vN" ("ranker v7" finds "search-ranker-v7"). Only
-then do we guess from the shape of hyphenated names (``churn-v3``, ``chargeback-gbm``), requiring
-a version or a model-ish final word so ordinary hyphenated words ("follow-up", "on-call",
-"re-ran", "A100", "p99") are not mistaken for models.
+tried first and tolerantly, the way people shorten names in chat: case-insensitive, with or
+without the version suffix ("fraud-scorer" finds "fraud-scorer-v4"), as "<last word> vN"
+("ranker v7" finds "search-ranker-v7"), as two or more consecutive parts of the name ("two
+tower", "pii-tagger"), as one part that says what the model does or what kind it is ("the
+scorer", "the lstm", "the bandit"), as another part followed by a word for a model ("the dwell
+model", "the anomaly detector"), or as its bare version tag ("v4"). A shortening only counts
+when exactly one configured model has it: with "eta-gbm-v2" and "eta-gbm-v3" configured, "the
+gbm" names neither. Only then do we guess from the shape of hyphenated names (``churn-v3``,
+``chargeback-gbm``), requiring a version or a model-ish final word so ordinary hyphenated words
+("follow-up", "on-call", "re-ran", "A100", "p99") are not mistaken for models.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
 _VERSION = re.compile(r"-v\d+(?:\.\d+)*$")
+MODEL_ROLES = (
+    "scorer", "ranker", "reranker", "detector", "classifier", "clf", "retriever", "encoder",
+    "embedder", "forecaster", "predictor", "recommender", "rewriter", "tagger", "segmenter",
+    "matcher", "extractor", "calibrator",
+)  # fmt: skip
+"""Words saying what a model does. Alone ("the scorer") they can stand for the one model of the
+team whose name ends in them; kinds of model ("gbm", "bert") and "model" itself cannot."""
+MODEL_KINDS = (
+    "gbm", "xgb", "xgboost", "lgbm", "lightgbm", "catboost", "bert", "lstm", "gru", "cnn", "rnn",
+    "transformer", "knn", "bandit", "prophet", "arima", "iforest", "svm", "logreg", "mlp", "gnn",
+    "tft", "llm",
+)  # fmt: skip
+"""Kinds of model. In a configured name ("dwell-lstm") a kind that no other configured model has
+can stand for it ("retrained the lstm")."""
 _MODEL_SUFFIXES = (
-    "model", "scorer", "ranker", "reranker", "detector", "classifier", "clf", "retriever",
-    "encoder", "embedder", "embeddings", "gbm", "xgb", "lgbm", "rf", "lr", "bert", "net", "cnn",
-    "rnn", "lstm", "transformer", "forecast", "forecaster", "predictor", "recommender", "recsys",
-    "rewriter", "tagger", "anomaly", "segmenter", "matcher", "extractor", "parser-model", "llm",
+    *MODEL_ROLES, *MODEL_KINDS, "model", "embeddings", "rf", "lr", "net", "forecast", "recsys",
+    "anomaly", "parser-model",
 )  # fmt: skip
 _NOT_MODELS = frozenset(
     {
@@ -33,25 +51,49 @@ _PATTERN = re.compile(
     + "|".join(_MODEL_SUFFIXES)
     + r"))(?![\w-])"
 )
+_ALONE = frozenset(MODEL_ROLES + MODEL_KINDS)
+_DESCRIBED = r"[ -](?:models?|" + "|".join(MODEL_ROLES + MODEL_KINDS) + ")"
+
+
+def _spellings(low: str) -> tuple[str, list[str], list[str]]:
+    """A configured name's base (no version), its version tag, and its shortenings."""
+    base = _VERSION.sub("", low)
+    version = low[len(base) + 1 :]
+    parts = re.split(r"[-_ ]+", base)
+    runs = [
+        r"[-_ ]".join(map(re.escape, parts[i:j]))
+        for i in range(len(parts))
+        for j in range(i + 2, len(parts) + 1)
+        if (i, j) != (0, len(parts))
+    ]
+    alone = [re.escape(p) for p in parts if p in _ALONE]
+    # "the dwell model", "the anomaly detector": one part of the name, then a word for a model
+    described = [re.escape(p) + _DESCRIBED for p in parts if len(p) >= 4 and p not in _ALONE]
+    return base, [version] if version else [], runs + alone + described
 
 
 @lru_cache(maxsize=256)
 def _known_patterns(known: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    names = [(name, name.strip().lower()) for name in known if name.strip()]
+    spelt = {name: _spellings(low) for name, low in names}
+    # a shortening or version tag shared by two configured models names neither of them
+    shared = Counter(
+        s for base, versions, short in spelt.values() for s in {base, *versions, *short}
+    )
     out: list[tuple[str, re.Pattern[str]]] = []
-    for name in known:
-        low = name.strip().lower()
-        if not low:
-            continue
-        base = _VERSION.sub("", low)
+    for name, low in names:
+        base, versions, short = spelt[name]
         alts = [re.escape(low)]
-        if base != low:
-            alts.append(re.escape(base) + r"(?:-v\d+(?:\.\d+)*)?")
-            version = low[len(base) + 1 :]
+        if versions:
+            if shared[base] == 1:  # "eta-gbm" names neither eta-gbm-v2 nor eta-gbm-v3
+                alts.append(re.escape(base) + r"(?:-v\d+(?:\.\d+)*)?")
             last_word = base.rsplit("-", 1)[-1]
             if len(last_word) >= 3:
-                alts.append(re.escape(last_word) + r"[ -]" + re.escape(version))
+                alts.append(re.escape(last_word) + r"[ -]" + re.escape(versions[0]))
         else:
             alts.append(re.escape(low) + r"-v\d+(?:\.\d+)*")
+        alts.extend(s for s in short if shared[s] == 1)
+        alts.extend(re.escape(v) for v in versions if shared[v] == 1)
         out.append((name, re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")))
     return tuple(out)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bot.analysis.evaluate import evaluate, load_jsonl, render
+from bot.analysis.evaluate import channel_models, evaluate, load_jsonl, render
 from bot.analysis.pipeline import analyze_stream
 from bot.cli.common import err, fail, open_database, settings_or_exit
 
@@ -61,6 +61,12 @@ def _reprocess(channel: int | None) -> None:
 def eval_command(
     file: Path = typer.Argument(..., help="Labelled JSON Lines, e.g. shared/eval/dev.jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+    configured_models: bool = typer.Option(
+        False,
+        "--channel-models",
+        help="Give each team the models its replies are labelled with, as a channel set up "
+        "with /kaizen setup would have; without it only name-shaped guesses find models.",
+    ),
 ) -> None:
     """Score the analyser on a labelled file: per-label P/R/F1, micro and macro F1, themes."""
     if not file.is_file():
@@ -69,7 +75,9 @@ def eval_command(
         records = load_jsonl(file)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    report = evaluate(records)
+    report = evaluate(
+        records, models_by_team=channel_models(records) if configured_models else None
+    )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

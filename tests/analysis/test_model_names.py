@@ -22,6 +22,36 @@ def test_known_list_earliest_mention() -> None:
     assert find_model("ltv-model and then churn-v3", known) == "ltv-model"
 
 
+TEAM = ["basket-ranker-v4", "two-tower-retrieval", "dwell-lstm", "eta-gbm-v2", "eta-gbm-v3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("the ranker p99 is up again", "basket-ranker-v4"),  # what it does
+        ("retrained the lstm on a100s", "dwell-lstm"),  # the one model of its kind
+        ("two tower training OOMs after epoch 3", "two-tower-retrieval"),  # parts of the name
+        ("waiting on quota for the dwell model retrain", "dwell-lstm"),  # a part + "model"
+        ("v4 offline ndcg up, AB flat", "basket-ranker-v4"),  # the one model at v4
+        ("eta-gbm-v3 sweep parked", "eta-gbm-v3"),
+    ],
+)
+def test_known_list_understands_how_people_shorten_names(text: str, model: str) -> None:
+    assert find_model(text, TEAM) == model
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the gbm retrains cost $300 a week",  # two configured gbms: names neither
+        "two people asked about the tower of tickets",  # "two" alone is not "two-tower"
+        "waiting list feature shipped",
+    ],
+)
+def test_known_list_shortenings_must_be_unambiguous(text: str) -> None:
+    assert find_model(text, TEAM) is None
+
+
 @pytest.mark.parametrize(
     ("text", "model"),
     [
