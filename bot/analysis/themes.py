@@ -10,11 +10,12 @@ weighted terms of two kinds:
   and the reply's labels (weakly);
 * **entities**: what the reply is about, learned from the text itself rather than from a list:
   hyphenated names (``fraud-model``, version suffix stripped; an abbreviated spelling such as
-  ``fm-gbm`` or ``fm gbm`` is matched to a known ``fraud-margin-gbm`` by initials), code-like
-  identifiers (``snake_case``, ``schema.table``, anything in backticks), version tags (``v3``)
-  and the model the pipeline found. A hyphenated compound with a stopword or a concept word
-  among its parts ("gpu-hours", "per-position", "swap-traffic") is an ordinary word, not a
-  name: taken for an entity it would split a theme (the different-entity penalty).
+  ``fm-gbm`` or ``fm gbm`` is matched to a known ``fraud-margin-gbm`` by initials; the bare head
+  word of a known model, "the scorer" for ``fraud-scorer``, when only one known name ends in
+  it), code-like identifiers (``snake_case``, ``schema.table``, anything in backticks), version
+  tags (``v3``) and the model the pipeline found. A hyphenated compound with a stopword or a
+  concept word among its parts ("gpu-hours", "per-position", "swap-traffic") is an ordinary
+  word, not a name: taken for an entity it would split a theme (the different-entity penalty).
 
 A :class:`ThemeIndex` holds, per team/channel, one profile per theme (summed term weights and
 size). Term specificity is learned online from the index itself: a term found in many of the
@@ -22,19 +23,24 @@ team's themes (document frequency = length of its posting list) counts less than
 so a team's everyday vocabulary stops linking unrelated problems while a rare shared word
 ("sessionizer") still does. Similarity of a reply to a theme is the IDF-weighted overlap of
 their content terms (normalised by both sides' mass), plus a bonus when they name the same
-entity and a small penalty when both name entities but different ones. A reply joins the most
-similar theme at or above :data:`JOIN_THRESHOLD`; a labelled reply that joins nothing founds a
-theme; an unlabelled reply (often a status update: "X went live, zero failures since") may join
-an existing theme when it is clearly similar (:data:`UNLABELLED_THRESHOLD`) but never founds one.
+entity and a small penalty when both name entities but different ones.
+
+A labelled reply only joins a theme whose replies often carry one of its labels
+(:data:`LABEL_SHARE`): a team's latency theme does not absorb a complaint about juggling
+debugging tools that happens to mention a slow query. It joins the most similar such theme at
+or above :data:`JOIN_THRESHOLD`, and founds a theme when none is close enough; an unlabelled
+reply (often a status update: "X went live, zero failures since") may join any theme when it
+is clearly similar (:data:`UNLABELLED_THRESHOLD`) but never founds one.
 
 Candidate themes come from an inverted index (term -> themes); terms shared by more than
 :data:`MAX_POSTINGS` themes do not nominate candidates (unless nothing rarer is shared), and
 candidates are scored in order of an upper bound of their similarity, stopping as soon as no
 bound can beat the best (or reach the join threshold), so the cost of assigning does not grow
-with the number of themes. The entity bonus needs a shared label too: one model has many
-unrelated problems (its latency, its labels, its explanations). Everything the index knows
-is in its profiles (document frequencies and known entities are derived from them), so a
-persisted index (:meth:`ThemeIndex.profiles`) reloads to one that behaves identically
+with the number of themes. Joining a theme touches only the reply's own terms. The entity
+bonus needs a shared label too: one model has many unrelated problems (its latency, its labels,
+its explanations). Everything the index knows is in its profiles (document frequencies, known
+entities and head words are derived from them), so a persisted index
+(:meth:`ThemeIndex.profiles`) reloads to one that behaves identically
 (:meth:`ThemeIndex.from_profiles`).
 
 Theme keys and labels come from the founding reply (its entity and its most distinctive
@@ -53,6 +59,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.analysis.labels import display_name
+from bot.analysis.model_names import MODEL_ROLES
 from bot.analysis.vocab_loader import CONCEPTS_FILE, DEFAULT_VOCAB_DIR, Concepts, load_concepts
 
 JOIN_THRESHOLD = 0.4
@@ -68,12 +75,13 @@ ENTITY_WEIGHT = 2.0
 VERSION_WEIGHT = 1.0
 ENTITY_BONUS = 0.3
 """Added to the similarity when the reply names an entity the theme is about."""
-ENTITY_NEEDS_LABEL = True
-"""The entity bonus needs a shared label too: one model has many unrelated problems."""
 ENTITY_PENALTY = 0.1
 """Subtracted when both name entities, but different ones (same concern, other model)."""
 ENTITY_SHARE = 0.3
 """An entity characterises a theme when its weight per reply is at least this."""
+LABEL_SHARE = 0.3
+"""A theme is about a label when at least this share of its replies carry it: a labelled reply
+only joins a theme about one of its labels, and only gets the entity bonus from one."""
 IDF_PRIOR = 8.0
 """Pseudo-count of themes, so a young index does not treat every word as highly specific."""
 MASS_SCALE = 2.0
@@ -82,17 +90,30 @@ MAX_POSTINGS = 16
 MAX_FALLBACK_POSTINGS = 64
 """When no term rarer than :data:`MAX_POSTINGS` is shared, the least common term shared by at
 most this many themes nominates candidates instead."""
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 4
 """At most this many candidates (those with the highest similarity bounds) are scored fully."""
 MAX_PROFILE_TERMS = 60
-"""Profiles keep only their heaviest terms so they stay small in storage and fast to compare."""
+"""Profiles keep their heaviest terms so they stay small in storage and fast to compare."""
+PROFILE_SLACK = 20
+"""A profile may grow this far past :data:`MAX_PROFILE_TERMS` before it is cut back, so the cut
+(a sort) happens once per many joins rather than on every join of a large theme."""
 
 _ENTITY_PREFIXES = ("e:", "i:", "v:")
-_NOISE = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+'-]+:|https?://\S+|\b[a-z]{2,}-\d+\b")
+_NOISE = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+'-]+:|https?://\S+", re.IGNORECASE)
+"""Mentions, channel links, emoji codes and links: text that says nothing about the problem."""
+_TICKET = re.compile(r"[a-z]{2,}-\d+")
+_TOKEN_BYTES = bytes(
+    b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b == 45 else 32
+    for b in range(256)
+)
+"""Byte table lower-casing ASCII letters and turning everything but letters, digits and hyphens
+(other punctuation, UTF-8 bytes of emoji and arrows) into spaces: one C-level pass, then split."""
 _IDENT = re.compile(r"`([a-z0-9_.-]+)`|\b([a-z][a-z0-9]*(?:[_.][a-z0-9]+)+)\b")
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _VERSION_SUFFIX = re.compile(r"-v\d+(?:\.\d+)*$")
 _VERSION_TAG = re.compile(r"v\d+")
+_MODEL_HEADS = frozenset(MODEL_ROLES)
+"""Last words of model names ("scorer", "ranker") that may stand alone for the model."""
 _WORD_PREFIXES = frozenset((
     "re", "pre", "non", "un", "co", "sub", "semi", "half", "mid", "self", "under", "over", "top",
     "cross", "multi", "inter", "intra", "post", "anti", "de", "mis", "out", "in", "on", "off",
@@ -198,9 +219,23 @@ class _Theme:
     label: str
     terms: dict[str, float]
     size: int
-    mass: float = 1.0  # content weight per reply (IDF-free), for normalising similarity
+    content: float = 0.0  # summed weight of content terms (all but entities)
+    entity_terms: list[str] = field(default_factory=list)
+    label_terms: list[str] = field(default_factory=list)
     entities: frozenset[str] = frozenset()  # entity terms that characterise the theme
-    inv_norm: float = 0.0  # 1 / sqrt(mass * MASS_SCALE), 0 for a theme without content
+    about: frozenset[str] = frozenset()  # label terms enough of its replies carry
+    inv_norm: float = 0.0  # 1 / sqrt(content per reply * MASS_SCALE), 0 without content
+
+    def refresh(self) -> None:
+        """Derive the normaliser, characteristic entities and labels from terms and size."""
+        size = self.size
+        mass = self.content / size
+        self.inv_norm = 1.0 / math.sqrt(mass * MASS_SCALE) if mass > 0 else 0.0
+        terms = self.terms
+        need = ENTITY_SHARE * size
+        self.entities = frozenset(t for t in self.entity_terms if terms[t] >= need)
+        need = LABEL_WEIGHT * size * LABEL_SHARE
+        self.about = frozenset(t for t in self.label_terms if terms[t] >= need)
 
 
 @dataclass(slots=True)
@@ -211,10 +246,16 @@ class ThemeIndex:
     threshold: float | None = None
     _themes: list[_Theme] = field(default_factory=list)
     _postings: dict[str, dict[int, float]] = field(default_factory=dict)
-    """term -> {theme index: the term's weight per reply in that theme, capped at 1}."""
+    """term -> {theme index: the term's summed weight in that theme}."""
+    _inv_size: list[float] = field(default_factory=list)
     _keys: set[str] = field(default_factory=set)
+    _next_suffix: dict[str, int] = field(default_factory=dict)
+    """Slug -> the suffix to try first on its next collision, so naming stays O(1) when many
+    themes share a label ("gpu-quota", "gpu-quota-2", ...)."""
     _entities: dict[str, list[str]] = field(default_factory=dict)  # signature -> names
     _known: set[str] = field(default_factory=set)
+    _heads: dict[str, str | None] = field(default_factory=dict)
+    """Head word -> the one known entity ending in it (None once two names share it)."""
 
     def __post_init__(self) -> None:
         if self.threshold is None:
@@ -229,12 +270,19 @@ class ThemeIndex:
         """Rebuild an index from stored profiles (in the order they were created)."""
         idx = cls(vocab_dir=vocab_dir or DEFAULT_VOCAB_DIR)
         for p in profiles:
-            idx._add_theme(_Theme(p.key, p.label, dict(p.terms), p.size))
+            idx._add_theme(p.key, p.label, dict(p.terms), p.size)
         return idx
 
     def profiles(self) -> list[ThemeProfile]:
         """Current state as plain data, in creation order; round-trips via ``from_profiles``."""
         return [ThemeProfile(t.key, t.label, dict(t.terms), t.size) for t in self._themes]
+
+    def profile(self, key: str) -> ThemeProfile | None:
+        """The current state of one theme, for saving it after a reply joined or founded it."""
+        for t in reversed(self._themes):  # the theme just touched is usually a recent one
+            if t.key == key:
+                return ThemeProfile(t.key, t.label, dict(t.terms), t.size)
+        return None
 
     def __len__(self) -> int:
         return len(self._themes)
@@ -254,6 +302,11 @@ class ThemeIndex:
             if name not in self._known:
                 self._known.add(name)
                 self._entities.setdefault(_signature(name), []).append(name)
+                head = name.rsplit("-", 1)[-1]
+                if head in _MODEL_HEADS:
+                    # a head shared by two known names ("fraud-scorer", "risk-scorer") names
+                    # neither; decided the same way whatever order the names arrived in
+                    self._heads[head] = name if self._heads.get(head, name) == name else None
 
     def vector(
         self, text: str, labels: Collection[str] = (), model: str | None = None
@@ -262,42 +315,46 @@ class ThemeIndex:
         concepts = _concepts(self.vocab_dir)
         cache = _TERM_CACHE.setdefault(self.vocab_dir, {})
         entities = self._entities
-        low = _NOISE.sub(" ", text.lower())
+        heads = self._heads
+        if "<" in text or ":" in text:
+            text = _NOISE.sub(" ", text)
         vec: dict[str, float] = {}
-        if "_" in low or "." in low or "`" in low:
-            for m in _IDENT.finditer(low):
+        if "_" in text or "." in text or "`" in text:
+            for m in _IDENT.finditer(text.lower()):
                 ident = (m.group(1) or m.group(2)).strip(".-")
                 if "_" in ident or "." in ident:
                     vec["i:" + ident] = ENTITY_WEIGHT
+        get = cache.get
         prev = ""
-        for tok in _TOKEN.findall(low):
-            if "-" in tok:
-                parts = tok.split("-")
-                if (
-                    len(tok) >= 5
-                    and all(p.isalpha() for p in parts[:-1])
-                    and len(parts[0]) > 1
-                    and parts[0] not in _WORD_PREFIXES
-                    and parts[-1] not in _WORD_PARTICLES
-                ):
-                    name = _VERSION_SUFFIX.sub("", tok)
-                    if "-" in name and _named_thing(name, concepts):
-                        vec["e:" + self._entity(name)] = ENTITY_WEIGHT
-                for p in parts:
-                    _add_word(vec, p, concepts, cache)
+        for raw in text.encode().translate(_TOKEN_BYTES).split():
+            info = get(raw)
+            if info is None:
+                info = _token_info(raw.decode(), concepts)
+                if len(cache) < _TERM_CACHE_LIMIT:
+                    cache[raw] = info
+            tok, terms, name, kind = info
+            if kind == _HYPHENATED:
+                if name is not None:
+                    vec["e:" + self._entity(name)] = ENTITY_WEIGHT
                 prev = ""
-                continue
-            if (
-                prev
-                and (len(tok) <= 3 or len(prev) <= 3)
-                and prev[0] + tok[0] in entities
-                and tok.isalpha()
-            ):
-                name = self._entity(prev + "-" + tok)  # "fm gbm" written for "fm-gbm"
-                if name in self._known:
-                    vec["e:" + name] = ENTITY_WEIGHT
-            _add_word(vec, tok, concepts, cache)
-            prev = tok if tok.isalpha() else ""
+            else:
+                if heads and tok in heads:
+                    named = heads[tok]
+                    if named is not None:
+                        vec["e:" + named] = ENTITY_WEIGHT  # "the scorer" for fraud-scorer
+                elif (
+                    prev
+                    and kind == _ALPHA
+                    and (len(tok) <= 3 or len(prev) <= 3)
+                    and prev[0] + tok[0] in entities
+                ):
+                    name = self._entity(prev + "-" + tok)  # "fm gbm" written for "fm-gbm"
+                    if name in self._known:
+                        vec["e:" + name] = ENTITY_WEIGHT
+                prev = tok if kind == _ALPHA else ""
+            for term, weight in terms:
+                if vec.get(term, 0.0) < weight:
+                    vec[term] = weight
         if model:
             name = _VERSION_SUFFIX.sub("", model.lower())
             vec["e:" + self._entity(name)] = ENTITY_WEIGHT
@@ -316,13 +373,15 @@ class ThemeIndex:
     def best_match(
         self, vec: dict[str, float], floor: float | None = None
     ) -> tuple[float, int] | None:
-        """Most similar existing theme as (similarity, index), via the inverted index.
+        """Most similar theme this reply may join, as (similarity, index), via the inverted index.
 
-        With ``floor``, themes that cannot reach it are skipped without being scored (an upper
-        bound of their similarity is below it) and ``None`` means nothing reaches it.
+        A labelled reply is only compared with themes about one of its labels. With ``floor``,
+        themes that cannot reach it are skipped without being scored (an upper bound of their
+        similarity is below it) and ``None`` means nothing reaches it.
         """
         postings = self._postings
         themes = self._themes
+        inv_size = self._inv_size
         log_n = math.log(len(themes) + IDF_PRIOR)
         dots: dict[int, float] = {}
         late: list[tuple[dict[int, float], float]] = []  # scored only on nominated themes
@@ -330,6 +389,7 @@ class ThemeIndex:
         common: list[tuple[int, str]] = []
         q_mass = 0.0
         q_entities: list[str] = []
+        q_labels: list[str] = []
         for t, w in vec.items():
             plist = postings.get(t)
             if t[1] == ":" and t[0] in "eiv":
@@ -340,11 +400,11 @@ class ThemeIndex:
                             dots[i] = 0.0
                 continue
             if t[0] == "l":
-                qw = w
-                q_mass += qw
+                q_labels.append(t)
+                q_mass += w
                 if plist:
-                    late.append((plist, qw))
-                    late_max += qw
+                    late.append((plist, w))
+                    late_max += w
                 continue
             qw = w * (log_n - math.log(len(plist) + 1)) if plist else w * log_n
             q_mass += qw
@@ -356,8 +416,9 @@ class ThemeIndex:
                 late_max += qw
                 continue
             get = dots.get
-            for i, share in plist.items():
-                dots[i] = get(i, 0.0) + qw * share
+            for i, tw in plist.items():
+                share = tw * inv_size[i]
+                dots[i] = get(i, 0.0) + qw * (share if share < 1.0 else 1.0)
         if not dots and common:
             # nothing rare in common with any theme: let the least common term nominate (it
             # still scores as a late term), unless it is everywhere
@@ -374,13 +435,14 @@ class ThemeIndex:
         bounds: list[tuple[float, int]] = []
         for i, dot in dots.items():
             th = themes[i]
+            if q_labels and th.about.isdisjoint(q_labels):
+                continue
             ub = (dot + late_max) * th.inv_norm * q_inv + (bonus if th.entities else 0.0)
             if ub >= cut:
                 bounds.append((-ub, i))
         if not bounds:
             return None
         bounds.sort()
-        q_labels = [t for t in vec if t[0] == "l"] if ENTITY_NEEDS_LABEL and q_entities else []
         best_sim = -math.inf
         best_i = -1
         for neg_ub, i in bounds[:MAX_CANDIDATES]:
@@ -388,15 +450,16 @@ class ThemeIndex:
                 break
             th = themes[i]
             dot = dots[i]
+            scale = inv_size[i]
             for plist, qw in late:
-                share = plist.get(i)
-                if share:
-                    dot += qw * share
+                tw = plist.get(i)
+                if tw:
+                    share = tw * scale
+                    dot += qw * (share if share < 1.0 else 1.0)
             sim = dot * th.inv_norm * q_inv
             if q_entities and th.entities:
                 if any(t in th.entities for t in q_entities):
-                    if not q_labels or _shares_label(q_labels, th):
-                        sim += ENTITY_BONUS
+                    sim += ENTITY_BONUS  # labels already agree: checked before the bounds
                 else:
                     sim -= ENTITY_PENALTY
             # ties go to the oldest theme, so results do not depend on the visiting order
@@ -411,8 +474,8 @@ class ThemeIndex:
     ) -> ThemeMatch | None:
         """Put a reply into its theme.
 
-        A labelled reply joins the most similar theme or founds a new one; a reply without any
-        label only joins a clearly similar theme and otherwise gets none.
+        A labelled reply joins the most similar theme about one of its labels or founds a new
+        one; a reply without any label only joins a clearly similar theme and otherwise gets none.
         """
         vec = self.vector(text, labels, model)
         if not any(t[0] != "l" for t in vec):
@@ -426,68 +489,77 @@ class ThemeIndex:
         if not labels:
             return None
         key, label = self._name(vec)
-        self._add_theme(_Theme(key, label, dict(vec), 1))
+        self._add_theme(key, label, dict(vec), 1)
         return ThemeMatch(key, label, is_new=True)
 
     # -- state ---------------------------------------------------------------------------------
 
     def _merge(self, i: int, vec: dict[str, float]) -> None:
+        """Add one reply's terms to theme ``i``, touching only those terms' postings."""
         th = self._themes[i]
         terms = th.terms
+        postings = self._postings
         for t, w in vec.items():
-            if t not in terms:
+            old = terms.get(t)
+            if old is None:
                 self._note_entity(t)
                 terms[t] = w
+                if t.startswith(_ENTITY_PREFIXES):
+                    th.entity_terms.append(t)
+                elif t[0] == "l":
+                    th.label_terms.append(t)
+                plist = postings.get(t)
+                if plist is None:
+                    postings[t] = {i: w}
+                else:
+                    plist[i] = w
             else:
-                terms[t] += w
+                terms[t] = old + w
+                postings[t][i] = old + w
+            if t[1] != ":" or t[0] not in "eiv":
+                th.content += w
         th.size += 1
-        if len(terms) > MAX_PROFILE_TERMS:
-            keep = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PROFILE_TERMS]
-            th.terms = dict(keep)
-            for t in terms.keys() - th.terms.keys():
-                plist = self._postings.get(t)
-                if plist is not None:
-                    plist.pop(i, None)
-                    if not plist:
-                        del self._postings[t]
-        self._refresh(th)
-        self._post(i, th)
+        self._inv_size[i] = 1.0 / th.size
+        if len(terms) > MAX_PROFILE_TERMS + PROFILE_SLACK:
+            self._trim(i, th)
+        th.refresh()
 
-    def _post(self, i: int, th: _Theme) -> None:
-        """(Re)write theme ``i``'s entries in the inverted index: its terms' weight per reply."""
+    def _trim(self, i: int, th: _Theme) -> None:
+        """Cut a grown profile back to its heaviest :data:`MAX_PROFILE_TERMS` terms."""
+        keep = dict(sorted(th.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PROFILE_TERMS])
+        for t in th.terms.keys() - keep.keys():
+            if not t.startswith(_ENTITY_PREFIXES):
+                th.content -= th.terms[t]
+            plist = self._postings.get(t)
+            if plist is not None:
+                plist.pop(i, None)
+                if not plist:
+                    del self._postings[t]
+        th.terms = keep
+        th.entity_terms = [t for t in th.entity_terms if t in keep]
+        th.label_terms = [t for t in th.label_terms if t in keep]
+
+    def _add_theme(self, key: str, label: str, terms: dict[str, float], size: int) -> None:
+        i = len(self._themes)
+        th = _Theme(key, label, terms, max(size, 1))
         postings = self._postings
-        size = th.size
-        for t, w in th.terms.items():
-            share = w / size
+        for t, w in terms.items():
+            self._note_entity(t)
+            if t.startswith(_ENTITY_PREFIXES):
+                th.entity_terms.append(t)
+            else:
+                th.content += w
+                if t[0] == "l":
+                    th.label_terms.append(t)
             plist = postings.get(t)
             if plist is None:
-                postings[t] = {i: share if share < 1.0 else 1.0}
+                postings[t] = {i: w}
             else:
-                plist[i] = share if share < 1.0 else 1.0
-
-    def _refresh(self, th: _Theme) -> None:
-        size = th.size or 1
-        mass = 0.0
-        strong = []
-        for t, w in th.terms.items():
-            if t.startswith(_ENTITY_PREFIXES):
-                if w / size >= ENTITY_SHARE:
-                    strong.append(t)
-            else:
-                mass += w
-        th.mass = mass / size
-        th.inv_norm = 1.0 / math.sqrt(th.mass * MASS_SCALE) if th.mass > 0 else 0.0
-        th.entities = frozenset(strong)
-
-    def _add_theme(self, th: _Theme) -> None:
-        i = len(self._themes)
-        th.size = max(th.size, 1)
-        self._refresh(th)
+                plist[i] = w
+        th.refresh()
         self._themes.append(th)
-        self._keys.add(th.key)
-        for t in th.terms:
-            self._note_entity(t)
-        self._post(i, th)
+        self._inv_size.append(1.0 / th.size)
+        self._keys.add(key)
 
     def _name(self, vec: dict[str, float]) -> tuple[str, str]:
         """Key and short label from the founding reply: its entity and main concept."""
@@ -522,10 +594,12 @@ class ThemeIndex:
         label = label[:1].upper() + label[1:]
         slug = _SLUG.sub("-", label.lower()).strip("-")[:48].strip("-") or "theme"
         key = slug
-        n = 2
-        while key in self._keys:
+        if key in self._keys:
+            n = self._next_suffix.get(slug, 2)
+            while f"{slug}-{n}" in self._keys:
+                n += 1
             key = f"{slug}-{n}"
-            n += 1
+            self._next_suffix[slug] = n + 1
         return key, label
 
 
@@ -540,31 +614,47 @@ def _named_thing(name: str, concepts: Concepts) -> bool:
     )
 
 
-def _shares_label(q_labels: list[str], th: _Theme) -> bool:
-    """The theme's replies carry one of these labels often enough to be about it."""
-    terms = th.terms
-    need = LABEL_WEIGHT * th.size * ENTITY_SHARE
-    return any(terms.get(t, 0.0) >= need for t in q_labels)
+_HYPHENATED, _ALPHA, _OTHER = 0, 1, 2
+_TokenInfo = tuple[str, tuple[tuple[str, float], ...], str | None, int]
+_TERM_CACHE_LIMIT = 100_000
+_TERM_CACHE: dict[Path, dict[bytes, _TokenInfo]] = {}
+"""Per vocabulary directory: token -> what it contributes, so each word is analysed once."""
 
 
-def _add_word(
-    vec: dict[str, float], tok: str, concepts: Concepts, cache: dict[str, object]
-) -> None:
-    """Add one plain token: a concept, a version tag or a content word (else nothing)."""
-    hit = cache.get(tok, _MISSING)
-    if hit is _MISSING:
+def _token_info(tok: str, concepts: Concepts) -> _TokenInfo:
+    """A token's word, its terms, the entity name it may be (hyphenated tokens) and its kind.
+
+    Only what does not depend on a team's themes is here; matching names against the entities
+    a team already knows happens per reply.
+    """
+    if not tok[0].isalpha():  # "3rd", "-foo", "99": the word part, if any, starts at a letter
+        m = _TOKEN.search(tok)
+        tok = m.group() if m else ""
+        if not tok:
+            return tok, (), None, _OTHER
+    if _TICKET.fullmatch(tok):
+        return tok, (), None, _OTHER  # "SRCH-877"
+    if "-" not in tok:
         hit = _word_term(tok, concepts)
-        if len(cache) < 100_000:
-            cache[tok] = hit
-    if hit is not None:
-        term, weight = hit  # type: ignore[misc]
-        if vec.get(term, 0.0) < weight:
-            vec[term] = weight
-
-
-_MISSING = object()
-_TERM_CACHE: dict[Path, dict[str, object]] = {}
-"""Per vocabulary directory: token -> (term, weight) or None, so each word is looked up once."""
+        return tok, ((hit,) if hit else ()), None, _ALPHA if tok.isalpha() else _OTHER
+    parts = tok.split("-")
+    name = None
+    if (
+        len(tok) >= 5
+        and all(p.isalpha() for p in parts[:-1])
+        and len(parts[0]) > 1
+        and parts[0] not in _WORD_PREFIXES
+        and parts[-1] not in _WORD_PARTICLES
+    ):
+        stripped = _VERSION_SUFFIX.sub("", tok)
+        if "-" in stripped and _named_thing(stripped, concepts):
+            name = stripped
+    best: dict[str, float] = {}
+    for p in parts:
+        hit = _word_term(p, concepts)
+        if hit and best.get(hit[0], 0.0) < hit[1]:
+            best[hit[0]] = hit[1]
+    return tok, tuple(best.items()), name, _HYPHENATED
 
 
 def _word_term(tok: str, concepts: Concepts) -> tuple[str, float] | None:

@@ -332,7 +332,9 @@ async def _save_theme(
     match = reading.theme
     if match is None:
         return None, 0
-    profile = next(p for p in index.profiles() if p.key == match.key)
+    profile = index.profile(match.key)
+    if profile is None:  # the index has just put the reply there; anything else is a bug
+        raise RuntimeError(f"theme {match.key!r} missing from its channel's index")
     stored = {"terms": profile.terms, "size": profile.size}
     if match.is_new:
         theme = Theme(
