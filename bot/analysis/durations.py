@@ -100,6 +100,20 @@ contains one of these, so replies without any skip the full scan."""
 # regex's lookbehind; "at 2am" has no unit here so it never matches.
 
 
+def _may_be_fuzzy(lower: str) -> bool:
+    """Whether ``lower`` can hold a fuzzy span ("half a day", "all morning"): a substring test
+    per phrase family is much cheaper than running :data:`_FUZZY` over every reply."""
+    return (
+        "half" in lower
+        or "morning" in lower
+        or "afternoon" in lower
+        or (
+            ("day" in lower or "week" in lower)
+            and ("all " in lower or "whole " in lower or "entire " in lower or "full " in lower)
+        )
+    )
+
+
 def _num(raw: str) -> float:
     raw = raw.strip()
     if raw in _WORDNUM:
@@ -152,7 +166,7 @@ def hours_lost(text: str, today: _dt.date | None = None) -> float | None:
             continue  # bare "40s" is as likely a decade or a count; only "40s to load" is a wait
         keep(_num(m.group("num")) * _UNITS[unit])
 
-    for m in _FUZZY.finditer(lower):
+    for m in _FUZZY.finditer(lower) if _may_be_fuzzy(lower) else ():
         phrase = m.group("f")
         if phrase.startswith("half"):
             keep(HOURS_PER_DAY / 2)
@@ -161,11 +175,11 @@ def hours_lost(text: str, today: _dt.date | None = None) -> float | None:
         else:
             keep(_FUZZY_HOURS[phrase.rsplit(" ", 1)[-1]])
 
-    for m in _DAY_N.finditer(lower):
+    for m in _DAY_N.finditer(lower) if "day " in lower or "week " in lower else ():
         n = float(m.group("n"))
         keep(n * (HOURS_PER_DAY if m.group(0).startswith("day") else HOURS_PER_WEEK))
 
-    m = _SINCE.search(lower)
+    m = _SINCE.search(lower) if "since " in lower else None
     if m:
         keep(_since_weekday(_WEEKDAYS[m.group("wd")], today or _dt.date.today()))
     return best

@@ -383,48 +383,51 @@ class ThemeIndex:
         themes = self._themes
         inv_size = self._inv_size
         log_n = math.log(len(themes) + IDF_PRIOR)
+        logs = _LOG_1P
         dots: dict[int, float] = {}
         late: list[tuple[dict[int, float], float]] = []  # scored only on nominated themes
         late_max = 0.0
-        common: list[tuple[int, str]] = []
+        rarest: tuple[int, str] | None = None  # least common of the common terms
         q_mass = 0.0
         q_entities: list[str] = []
         q_labels: list[str] = []
         for t, w in vec.items():
+            kind = t[0]
             plist = postings.get(t)
-            if t[1] == ":" and t[0] in "eiv":
+            if kind in "eiv":
                 q_entities.append(t)
                 if plist and len(plist) <= MAX_POSTINGS:
                     for i in plist:
                         if i not in dots:
                             dots[i] = 0.0
                 continue
-            if t[0] == "l":
+            if kind == "l":
                 q_labels.append(t)
                 q_mass += w
                 if plist:
                     late.append((plist, w))
                     late_max += w
                 continue
-            qw = w * (log_n - math.log(len(plist) + 1)) if plist else w * log_n
-            q_mass += qw
             if not plist:
+                q_mass += w * log_n
                 continue
-            if len(plist) > MAX_POSTINGS:
-                common.append((len(plist), t))
+            df = len(plist)
+            qw = w * (log_n - (logs[df] if df < _LOG_TABLE else math.log(df + 1)))
+            q_mass += qw
+            if df > MAX_POSTINGS:
+                if rarest is None or (df, t) < rarest:
+                    rarest = (df, t)
                 late.append((plist, qw))
                 late_max += qw
                 continue
             get = dots.get
             for i, tw in plist.items():
                 share = tw * inv_size[i]
-                dots[i] = get(i, 0.0) + qw * (share if share < 1.0 else 1.0)
-        if not dots and common:
+                dots[i] = get(i, 0.0) + (qw * share if share < 1.0 else qw)
+        if not dots and rarest is not None and rarest[0] <= MAX_FALLBACK_POSTINGS:
             # nothing rare in common with any theme: let the least common term nominate (it
             # still scores as a late term), unless it is everywhere
-            df, t = min(common)
-            if df <= MAX_FALLBACK_POSTINGS:
-                dots = dict.fromkeys(postings[t], 0.0)
+            dots = dict.fromkeys(postings[rarest[1]], 0.0)
         if not dots or q_mass <= 0.0:
             return None
         q_inv = 1.0 / math.sqrt(q_mass)
@@ -437,7 +440,9 @@ class ThemeIndex:
             th = themes[i]
             if q_labels and th.about.isdisjoint(q_labels):
                 continue
-            ub = (dot + late_max) * th.inv_norm * q_inv + (bonus if th.entities else 0.0)
+            ub = (dot + late_max) * th.inv_norm * q_inv
+            if th.entities:
+                ub += bonus
             if ub >= cut:
                 bounds.append((-ub, i))
         if not bounds:
@@ -455,13 +460,13 @@ class ThemeIndex:
                 tw = plist.get(i)
                 if tw:
                     share = tw * scale
-                    dot += qw * (share if share < 1.0 else 1.0)
+                    dot += qw * share if share < 1.0 else qw
             sim = dot * th.inv_norm * q_inv
             if q_entities and th.entities:
-                if any(t in th.entities for t in q_entities):
-                    sim += ENTITY_BONUS  # labels already agree: checked before the bounds
-                else:
+                if th.entities.isdisjoint(q_entities):
                     sim -= ENTITY_PENALTY
+                else:
+                    sim += ENTITY_BONUS  # labels already agree: checked before the bounds
             # ties go to the oldest theme, so results do not depend on the visiting order
             if sim > best_sim + 1e-12 or (sim >= best_sim - 1e-12 and i < best_i):
                 best_sim, best_i = sim, i
@@ -614,6 +619,9 @@ def _named_thing(name: str, concepts: Concepts) -> bool:
     )
 
 
+_LOG_TABLE = 4096
+_LOG_1P = [math.log(n + 1) for n in range(_LOG_TABLE)]
+"""``log(df + 1)`` for the document frequencies IDF needs most, looked up instead of computed."""
 _HYPHENATED, _ALPHA, _OTHER = 0, 1, 2
 _TokenInfo = tuple[str, tuple[tuple[str, float], ...], str | None, int]
 _TERM_CACHE_LIMIT = 100_000
