@@ -1,9 +1,12 @@
-"""Throughput bench for the offline analyser: ``python bench/analyze.py [--n 100000]``.
+"""Throughput bench for the offline analyser: ``python bench/analyze.py [--n 100000] [--stages]``.
 
 Generates synthetic replies (templates + random words, seeded, so runs are comparable), then on
 one core measures (a) a baseline that only parses each JSON line and writes it back, and (b) the
 full analyser (``analyze_stream``) over the same lines, in the same process. Prints replies/s for
 both and the ratio. Targets: >= 5,000 replies/s and analyser time within 5x of the baseline.
+
+``--stages`` also times each stage of the analyser on its own over the same replies (classify,
+model name, hours lost, themes), each as a multiple of the baseline, to show where time goes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.analysis.classifier import default_classifier
+from bot.analysis.durations import hours_lost
+from bot.analysis.model_names import find_model
 from bot.analysis.pipeline import analyze_stream
+from bot.analysis.themes import ThemeIndex
 
 TEMPLATES = (
     "blocked on {team} for the {thing} since {day}, {n} days so far",
@@ -112,10 +118,39 @@ def analyser(lines: list[str]) -> float:
     return elapsed
 
 
+def stages(lines: list[str]) -> dict[str, float]:
+    """Seconds each analyser stage takes alone over the same replies, in pipeline order."""
+    recs = [json.loads(line) for line in lines]
+    clf = default_classifier()
+    out: dict[str, float] = {}
+    start = time.perf_counter()
+    found = [clf.classify(r["text"], r["question"]) for r in recs]
+    out["classify"] = time.perf_counter() - start
+    start = time.perf_counter()
+    models = [find_model(r["text"]) for r in recs]
+    out["model name"] = time.perf_counter() - start
+    start = time.perf_counter()
+    for r, c in zip(recs, found, strict=True):
+        if c.wastes:
+            hours_lost(r["text"])
+    out["hours lost"] = time.perf_counter() - start
+    labels = [sorted(c.wastes) + sorted(c.concerns) for c in found]
+    indexes: dict[str, ThemeIndex] = {}
+    start = time.perf_counter()
+    for r, lab, model in zip(recs, labels, models, strict=True):
+        index = indexes.get(r["team"])
+        if index is None:
+            index = indexes[r["team"]] = ThemeIndex()
+        index.assign(r["text"], lab, model)
+    out["themes"] = time.perf_counter() - start
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000, help="number of replies (default 100000)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--stages", action="store_true", help="also time each stage on its own")
     args = ap.parse_args(argv)
     lines = make_lines(args.n, args.seed)
     t_base = baseline(lines)
@@ -131,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     ok_ratio = ratio <= 5.0
     print(f"target >= 5,000/s:  {'PASS' if ok_rate else 'FAIL'}")
     print(f"target <= 5x:       {'PASS' if ok_ratio else 'FAIL'}")
+    if args.stages:
+        print("stages alone, as multiples of the baseline time:")
+        for name, seconds in stages(lines).items():
+            print(f"  {name:<16}  {seconds / t_base:6.1f} x")
     return 0
 
 
