@@ -232,10 +232,12 @@ class _Theme:
         mass = self.content / size
         self.inv_norm = 1.0 / math.sqrt(mass * MASS_SCALE) if mass > 0 else 0.0
         terms = self.terms
-        need = ENTITY_SHARE * size
-        self.entities = frozenset(t for t in self.entity_terms if terms[t] >= need)
-        need = LABEL_WEIGHT * size * LABEL_SHARE
-        self.about = frozenset(t for t in self.label_terms if terms[t] >= need)
+        if self.entity_terms:
+            need = ENTITY_SHARE * size
+            self.entities = frozenset([t for t in self.entity_terms if terms[t] >= need])
+        if self.label_terms:
+            need = LABEL_WEIGHT * size * LABEL_SHARE
+            self.about = frozenset([t for t in self.label_terms if terms[t] >= need])
 
 
 @dataclass(slots=True)
@@ -521,7 +523,7 @@ class ThemeIndex:
             else:
                 terms[t] = old + w
                 postings[t][i] = old + w
-            if t[1] != ":" or t[0] not in "eiv":
+            if t[0] not in "eiv":
                 th.content += w
         th.size += 1
         self._inv_size[i] = 1.0 / th.size
