@@ -33,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
+
 from bot.analysis.labels import CONCERNS
 from bot.analysis.types import Classification
 from bot.analysis.vocab_loader import (
@@ -40,9 +42,12 @@ from bot.analysis.vocab_loader import (
     GOOD_NEWS,
     TROUBLE,
     Branch,
+    LiteralForm,
     Pattern,
+    SharedVocab,
     Vocabulary,
     branches_of,
+    gate_strength,
     load_vocabulary,
 )
 
@@ -153,41 +158,103 @@ def numeric_cues(lower: str) -> tuple[bool, bool]:
 
 _SIGNAL, _TOPIC, _TROUBLE, _GOOD, _IGNORE = 0, 1, 2, 3, 4
 _TOKEN_CACHE_LIMIT = 100_000
+_PLANS_PER_KEY = 64
+_CONFIDENCE_CACHE_LIMIT = 10_000
 
-# One vocabulary branch ready to run: (match-or-search method, pattern index, label, weight,
-# kind, negatable). Plain tuples keep the per-reply loop free of attribute look-ups.
+_STRONG_HEAD = 5
+"""A regex branch whose literal prefixes are all at least this long is tried wherever one starts
+a word; one with shorter ones ("the ", a digit) only in replies containing its gate string."""
+_TELLING_GATE = 4
+"""Weakest gate (``gate_strength``) worth waiting for: " hops" or "->" are, " on " is not."""
+
+# One vocabulary branch ready to run: (its regex's match method, or search method for a branch
+# that does not start with a word; pattern index, label, weight, kind, negatable). Plain tuples
+# keep the per-reply loop free of attribute look-ups.
 _Entry = tuple[Callable[..., "re.Match[str] | None"], int, str, float, int, bool]
 
-_Probe = tuple[Callable[..., "re.Match[str] | None"] | None, tuple[tuple[int, _Entry], ...]]
+# What to do where a vocabulary key starts a word: steps (rank, length, entry), rank being the
+# entry's place among the word's candidates (hits keep the order of trying them word by word)
+# and length that of the literal form found there, or 0 for "run the entry's regex here". A plan
+# holds the steps of scored branches, those of ``ignore`` branches, and the regex steps of gated
+# branches by gate id (with the set of those ids): they wait until the scan has told which gates
+# the reply has.
+_Step = tuple[int, int, _Entry]
+_Plan = tuple[
+    tuple[_Step, ...], tuple[_Step, ...], dict[int, tuple[_Step, ...]] | None, frozenset[int]
+]
+
+# A key of the scan: (length, its plans by what follows it, or None for a key that only raises
+# flags; the key; the word it starts with when the key shows where that word ends; whether its
+# plan is the same whatever follows; and, for a negation cue, mark or gate string, its flags
+# and the ids of the gates it opens).
+_Key = tuple[
+    int,
+    dict[Any, _Plan | None] | None,
+    str,
+    str | None,
+    bool,
+    tuple[int, frozenset[int]] | None,
+]
+
+# Flags of keys, telling about the reply: it may hold <@mention> or `code` spans; it may compare
+# numbers; a branch that does not start with a word may match (its gate string is there). And
+# for negation: a negation cue is at the key's span (``_negated`` can only be true after one);
+# the key is a negation word or phrase, which makes negation count in this reply when it stands
+# as whole words ("no", "free of"); or it is n't, which does when it ends a word.
+_IGNORED_SPAN, _NUMERIC, _SEARCH = 1, 2, 4
+_NEGATION_CUE, _NEGATION_WORD, _NEGATION_NT = 8, 16, 32
+_SPAN_MARKS = ("<", "`")
+_NUMERIC_MARKS = ("→", "->", "vs", "against")
+_NOT_WORD = frozenset(" \t\n.,;:!?'\"()[]{}<>/\\|-+*=&%$#@~^`") | {""}
 _MISSING: Any = object()
 
 
-def _fuse(entries: tuple[_Entry, ...]) -> _Probe:
-    """One regex trying every branch at a position; ``(match, ((group, entry), ...))``."""
-    parts: list[str] = []
-    slots: list[tuple[int, _Entry]] = []
-    group = 1
-    for entry in entries:
-        rx: re.Pattern[str] = entry[0].__self__  # type: ignore[attr-defined]
-        parts.append("(?:(?=(" + rx.pattern + ")))?")
-        slots.append((group, entry))
-        group += 1 + rx.groups
-    try:
-        fused = re.compile("".join(parts))
-    except (re.error, RecursionError, OverflowError):
-        # e.g. a user pattern with a back-reference or a named group used twice: try one by one
-        return None, tuple(slots)
-    return fused.match, tuple(slots)
+def _is_word(ch: str) -> bool:
+    """Whether ``\\b`` counts ``ch`` as a word character (the regex engine's Unicode rule)."""
+    return ch.isalnum() or ch == "_"
+
+
+def _first_fit(forms: tuple[LiteralForm, ...], key: str, word_after: bool) -> int:
+    """Length of the first form (in the engine's order) that ``key`` starts with, or 0.
+
+    ``word_after`` tells whether the character after ``key`` in the reply is a word character,
+    for a form ending in ``\\b`` exactly where the key ends.
+    """
+    for text, after in forms:
+        if key.startswith(text):
+            if after is None:
+                return len(text)
+            nxt = word_after if len(text) == len(key) else _is_word(key[len(text)])
+            if nxt == after:
+                return len(text)
+    return 0
+
+
+def _negation_keys(shared: SharedVocab) -> dict[str, int]:
+    """Flags of the negation keys. ``_negated`` needs one of them in the words before a hit: a
+    negation word, n't, or a word of each phrase ("free of" may be "carefree offline")."""
+    keys = dict.fromkeys((*shared.negation_words, *shared.negation_phrases), _NEGATION_WORD)
+    for nt in ("n't", "n’t"):
+        keys[nt] = _NEGATION_NT
+    for phrase in shared.negation_phrases:
+        words = phrase.split()
+        if not any(w in shared.negation_words for w in words):
+            word = max(words, key=len)
+            keys[word] = keys.get(word, 0)
+    return {k: f | _NEGATION_CUE for k, f in keys.items()}
 
 
 class Classifier:
     """Multi-label classifier over the editable vocabulary; build once, call ``classify`` often.
 
-    Speed: the reply is tokenised once; each token looks up (in a per-token cache) the vocabulary
-    branches whose literal first word it starts with, and only those are tried, anchored at that
-    token. So the cost depends on the words in the reply, not on how large the vocabulary is.
-    Branches that do not start with a word (":tada:", "-> ... ->") are searched only when their
-    literal text is present.
+    Speed: one Aho-Corasick pass over the reply finds every vocabulary key at once. Keys are the
+    spelt-out literal forms of most branches ("blocked on", "re-ran") and the literal prefixes of
+    the rest, which are the only ones that run a regex, and only where a prefix starts a word
+    (branches with a weak prefix such as a digit wait for their gate string, " hops" for
+    ``\\d+ hops``). Where several keys start at a word the longest one tells which branches match
+    there: a plan per key, cached, gives them. So the cost depends on the words in the reply, not
+    on how large the vocabulary is. Branches that do not start with a word (":tada:", "-> ...
+    ->") are searched only when their gate string is present.
     """
 
     def __init__(
@@ -197,14 +264,42 @@ class Classifier:
         patterns: list[Pattern] = [p for lv in self.vocab.labels.values() for p in lv.patterns]
         patterns.extend(self.vocab.shared.cue_patterns)
         self._patterns = tuple(patterns)
+        self._token_cache: dict[str, tuple[_Entry, ...]] = {}
+        self._candidate_sets: dict[tuple[_Entry, ...], tuple[_Entry, ...]] = {}
+        self._forms: dict[_Entry, tuple[LiteralForm, ...]] = {}
+        self._heads: dict[_Entry, tuple[tuple[str, ...], int | None]] = {}
+        self._gates: dict[tuple[str, ...], int] = {}
+        self._search_gates: set[str] = set()
+        self._index_branches()
+        self._automaton = self._build_automaton()
+        self._confidence: dict[float, float] = {}
+        self._ignore = {
+            lab: lv.ignore for lab, lv in self.vocab.labels.items() if lv.ignore is not None
+        }
+        self._priors: dict[str, tuple[tuple[str, float], ...]] = {}
+        for lab, lv in self.vocab.labels.items():
+            for q, w in lv.priors.items():
+                self._priors[q] = (*self._priors.get(q, ()), (lab, w))
+        self._examples: list[tuple[frozenset[str], LabelledExample]] = []
+        self._example_index: dict[str, list[int]] = {}
+        for ex in examples:
+            self.add_example(ex)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _index_branches(self) -> None:
+        """File every branch under the words it can start at, and say how it is matched."""
         exact: dict[str, list[_Entry]] = {}
         by_prefix: dict[str, list[_Entry]] = {}
         digit: list[_Entry] = []
-        searched: list[tuple[tuple[str, ...] | None, _Entry]] = []
+        searched: list[tuple[int | None, _Entry]] = []
+        regex_branches: list[tuple[Branch, _Entry]] = []
 
         def add(br: Branch, pid: int, label: str, weight: float, kind: int, neg: bool) -> None:
             if br.triggers is None:
-                searched.append((br.gate, (br.regex.search, pid, label, weight, kind, neg)))
+                entry = (br.regex.search, pid, label, weight, kind, neg)
+                searched.append((self._gate_id(br.gate) if br.gate else None, entry))
+                self._search_gates.update(br.gate or ())
                 return
             entry = (br.regex.match, pid, label, weight, kind, neg)
             for trig in br.triggers:
@@ -214,6 +309,10 @@ class Classifier:
                     exact.setdefault(trig, []).append(entry)
                 else:
                     by_prefix.setdefault(trig, []).append(entry)
+            if br.forms is not None:
+                self._forms[entry] = br.forms
+            else:
+                regex_branches.append((br, entry))
 
         for pid, p in enumerate(self._patterns):
             if p.label == TROUBLE:
@@ -230,36 +329,64 @@ class Classifier:
                     add(br, -1, lab, 0.0, _IGNORE, False)
         self._exact = {k: tuple(v) for k, v in exact.items()}
         self._by_prefix = {k: tuple(v) for k, v in by_prefix.items()}
+        self._max_prefix = max((len(k) for k in by_prefix), default=0)
         self._digit_entries = tuple(digit)
         self._searched = tuple(searched)
-        gates = [g for gate, _ in searched if gate is not None for g in gate]
-        ungated = any(gate is None for gate, _ in searched)
-        # one quick search tells whether any searched branch can match at all
-        self._search_gate = (
-            None
-            if ungated or not gates
-            else re.compile("|".join(re.escape(g) for g in sorted(set(gates), key=len)[::-1]))
-        )
-        self._search_nothing = not searched
-        self._max_prefix = max((len(k) for k in by_prefix), default=0)
-        self._token_cache: dict[str, _Probe | None] = {}
-        self._probes: dict[tuple[_Entry, ...], _Probe] = {}
-        shared = self.vocab.shared
-        cues = sorted((*shared.negation_words, *shared.negation_phrases), key=len, reverse=True)
-        self._any_negation = re.compile(
-            r"n['’]t\b|(?<![a-z0-9])(?:" + "|".join(map(re.escape, cues)) + r")(?![a-z0-9])"
-        )
-        self._ignore = {
-            lab: lv.ignore for lab, lv in self.vocab.labels.items() if lv.ignore is not None
-        }
-        self._priors: dict[str, tuple[tuple[str, float], ...]] = {}
-        for lab, lv in self.vocab.labels.items():
-            for q, w in lv.priors.items():
-                self._priors[q] = (*self._priors.get(q, ()), (lab, w))
-        self._examples: list[tuple[frozenset[str], LabelledExample]] = []
-        self._example_index: dict[str, list[int]] = {}
-        for ex in examples:
-            self.add_example(ex)
+        self._always_searched = tuple((g, e) for g, e in searched if g is None)
+        for br, entry in regex_branches:
+            self._heads[entry] = self._regex_heads(br)
+
+    def _regex_heads(self, br: Branch) -> tuple[tuple[str, ...], int | None]:
+        """Where a regex branch is tried: at its literal prefixes (its trigger words when it has
+        none); and when those are too weak to go by alone (a digit, "a "), the id of its gate:
+        it is then only tried in replies holding its gate string."""
+        assert br.triggers is not None
+        heads = br.heads
+        if heads is None:
+            heads = tuple(
+                w for t in br.triggers for w in ("0123456789" if t == DIGIT_TRIGGER else (t,))
+            )
+        gate = br.gate
+        if min(map(len, heads), default=0) >= _STRONG_HEAD or not gate:
+            return heads, None
+        if min(map(gate_strength, gate)) < _TELLING_GATE:
+            return heads, None
+        return heads, self._gate_id(gate)
+
+    def _gate_id(self, gate: tuple[str, ...]) -> int:
+        return self._gates.setdefault(gate, len(self._gates))
+
+    def _build_automaton(self) -> ahocorasick.Automaton:
+        """The scan over a reply: every key, stored reversed and run over the reversed reply, so
+        that all keys starting at the same word come out one after the other."""
+        flags = _negation_keys(self.vocab.shared)
+        for mark in _SPAN_MARKS:
+            flags[mark] = flags.get(mark, 0) | _IGNORED_SPAN
+        for mark in _NUMERIC_MARKS:
+            flags[mark] = flags.get(mark, 0) | _NUMERIC
+        gates: dict[str, set[int]] = {}
+        for gate, gid in self._gates.items():
+            for g in gate:
+                gates.setdefault(g, set()).add(gid)
+        for g in self._search_gates:
+            flags[g] = flags.get(g, 0) | _SEARCH
+        anchored = {t for forms in self._forms.values() for t, _ in forms}
+        anchored.update(h for heads, _ in self._heads.values() for h in heads)
+        # a form ending in \b where the key ends makes its plan depend on what follows the key
+        conditional = {t for fs in self._forms.values() for t, after in fs if after is not None}
+        automaton = ahocorasick.Automaton()
+        for key in anchored | flags.keys() | gates.keys():
+            token = _TOKEN.match(key)
+            word = key[: token.end()] if token is not None and token.end() < len(key) else None
+            plans: dict[Any, _Plan | None] | None = {} if key in anchored else None
+            extra = None
+            if key in flags or key in gates:
+                extra = (flags.get(key, 0), frozenset(gates.get(key, ())))
+            fixed = word is not None and key not in conditional
+            info: _Key = (len(key), plans, key, word, fixed, extra)
+            automaton.add_word(key[::-1], info)
+        automaton.make_automaton()
+        return automaton
 
     # -- corrections -------------------------------------------------------------------------
 
@@ -330,14 +457,9 @@ class Classifier:
             return any(ph in tail for ph in shared.negation_phrases)
         return False
 
-    def _entries_for(self, token: str) -> _Probe | None:
-        """What to try at a word spelt ``token`` (cached per distinct word).
-
-        All branches that can start at such a word are fused into one regex of optional
-        look-aheads, ``(?:(?=(b1)))?(?:(?=(b2)))?...``: a single ``match`` call then says which of
-        them match there (their capture groups are set). Fused regexes are shared by all words
-        with the same candidate branches (all numbers, say), so few are ever compiled.
-        """
+    def _candidates(self, token: str) -> tuple[_Entry, ...]:
+        """The branches that may start at a word spelt ``token``, in the order they are tried
+        (cached per distinct word): exact-word triggers, then word prefixes, then digits."""
         got: list[_Entry] = list(self._exact.get(token, ()))
         by = self._by_prefix
         for n in range(1, min(len(token), self._max_prefix) + 1):
@@ -346,88 +468,238 @@ class Classifier:
                 got.extend(hit)
         if token[0] in _DIGITS:
             got.extend(self._digit_entries)
-        probe: _Probe | None = None
-        if got:
-            key = tuple(dict.fromkeys(got))
-            probe = self._probes.get(key)
-            if probe is None:
-                probe = self._probes[key] = _fuse(key)
+        found = tuple(dict.fromkeys(got))
+        found = self._candidate_sets.setdefault(found, found)  # shared: plans key on identity
         cache = self._token_cache
         if len(cache) >= _TOKEN_CACHE_LIMIT:
             cache.clear()
-        cache[token] = probe
-        return probe
+        cache[token] = found
+        return found
+
+    def _plan(self, key: str, cands: tuple[_Entry, ...], word_after: bool) -> _Plan | None:
+        """Which of the candidate branches of a word match where ``key`` is the longest key
+        starting it; ``word_after`` tells whether a word character follows ``key``.
+
+        Every key found at that word is a prefix of ``key``, so a literal branch matches there
+        with its first form (in the engine's order) that ``key`` starts with, and a regex branch
+        can only match where one of its prefixes does.
+        """
+        steps: list[_Step] = []
+        ignores: list[_Step] = []
+        gated: dict[int, list[_Step]] = {}
+        for rank, entry in enumerate(cands):
+            forms = self._forms.get(entry)
+            if forms is not None:
+                n = _first_fit(forms, key, word_after)
+                if n:
+                    (ignores if entry[4] == _IGNORE else steps).append((rank, n, entry))
+                continue
+            heads, gate = self._heads[entry]
+            if not key.startswith(heads):
+                continue
+            if gate is not None:
+                gated.setdefault(gate, []).append((rank, 0, entry))
+            else:
+                (ignores if entry[4] == _IGNORE else steps).append((rank, 0, entry))
+        if not steps and not ignores and not gated:
+            return None
+        by_gate = {g: tuple(v) for g, v in gated.items()}
+        return tuple(steps), tuple(ignores), by_gate or None, frozenset(by_gate)
+
+    def _hits(
+        self, lower: str
+    ) -> tuple[
+        list[tuple[int, int, int, _Entry]],
+        dict[str, list[tuple[int, int]]],
+        int,
+        list[tuple[int, int]],
+    ]:
+        """Every branch matching at a word of ``lower``, as ``(start, rank, end, entry)`` in the
+        order of trying them word by word, then those searched anywhere; with the ``ignore``
+        spans found per label, the reply's flags and the spans of its negation keys (none when
+        no cue counts, so that nothing is negated).
+
+        This loop runs for every key found in every reply, so it is written flat, with the
+        module constants in locals.
+        """
+        last = len(lower) - 1
+        word_chars, not_word, missing = _WORD_CHARS, _NOT_WORD, _MISSING
+        flags = 0
+        cues: list[tuple[int, int]] = []
+        negation = False
+        gates: set[int] = set()
+        hits: list[tuple[int, int, int, _Entry]] = []
+        add_hit = hits.append
+        label_ignored: dict[str, list[tuple[int, int]]] = {}
+        waiting: list[tuple[int, _Plan]] = []
+        prev = -1
+        for end, (length, plans, key, word, fixed, extra) in self._automaton.iter(lower[::-1]):
+            start = last - end
+            if extra is not None:
+                fl, gids = extra
+                flags |= fl
+                if fl & _NEGATION_CUE:
+                    cues.append((start, start + length))
+                    if not negation and fl & (_NEGATION_WORD | _NEGATION_NT):
+                        negation = self._stands(lower, start, start + length, fl)
+                if gids:
+                    gates |= gids
+            if plans is None or start == prev or (start and lower[start - 1] in word_chars):
+                continue
+            # Aho-Corasick reports the keys ending at a place longest first: over the reversed
+            # reply, the first key reported at a word is the longest one starting it.
+            prev = start
+            if fixed:
+                context: Any = ""
+            else:
+                nxt = lower[start + length : start + length + 1]
+                context = "" if nxt in not_word else self._context(lower, start, nxt, word)
+            plan = plans.get(context, missing)
+            if plan is missing:
+                plan = self._plan_for(lower, start, plans, context, key, word)
+            if plan is None:
+                continue
+            steps, ignores, gated, _gids = plan
+            if gated is not None:
+                waiting.append((start, plan))  # its gates may come later in the scan
+            for rank, n, entry in steps:
+                if n:
+                    add_hit((start, rank, start + n, entry))
+                else:
+                    m = entry[0](lower, start)
+                    if m is not None:
+                        add_hit((start, rank, m.end(), entry))
+            if ignores:
+                self._ignored(lower, start, ignores, label_ignored)
+        if waiting and gates:
+            self._open_gates(lower, waiting, gates, hits, label_ignored)
+        hits.sort()  # (start, rank) never ties
+        if flags & _SEARCH or self._always_searched:
+            for gid, entry in self._searched:
+                if gid is None or gid in gates:
+                    self._search(lower, entry, hits, label_ignored)
+        return hits, label_ignored, flags, cues if negation else []
+
+    @staticmethod
+    def _open_gates(
+        lower: str,
+        waiting: list[tuple[int, _Plan]],
+        gates: set[int],
+        hits: list[tuple[int, int, int, _Entry]],
+        label_ignored: dict[str, list[tuple[int, int]]],
+    ) -> None:
+        """Run the gated regex steps left waiting whose gate the reply turned out to have."""
+        for start, (_steps, _ignores, gated, gids) in waiting:
+            for gid in gids & gates:
+                for rank, _n, entry in gated[gid]:
+                    m = entry[0](lower, start)
+                    if m is None:
+                        continue
+                    if entry[4] == _IGNORE:
+                        label_ignored.setdefault(entry[2], []).append((start, m.end()))
+                    else:
+                        hits.append((start, rank, m.end(), entry))
+
+    def _context(self, lower: str, start: int, nxt: str, word: str | None) -> Any:
+        """What follows a key found at ``start``, as far as its plan is concerned, when it is a
+        word character ``nxt``: "w" if it is not part of the word the key starts, else the
+        identity of the candidate set of that longer word ("blockers", "120ms")."""
+        if word is None and nxt in _WORD_CHARS:
+            return id(self._word_candidates(lower, start))
+        return "w" if _is_word(nxt) else ""
+
+    def _word_candidates(self, lower: str, start: int) -> tuple[_Entry, ...]:
+        """The candidates of the word starting at ``start``."""
+        token = _TOKEN.match(lower, start).group()
+        return self._token_cache.get(token) or self._candidates(token)
+
+    def _plan_for(
+        self,
+        lower: str,
+        start: int,
+        plans: dict[Any, _Plan | None],
+        context: Any,
+        key: str,
+        word: str | None,
+    ) -> _Plan | None:
+        """Make and cache the plan of ``key``, found at ``start``, in its context."""
+        if context.__class__ is int:
+            cands = self._word_candidates(lower, start)
+        else:
+            token = word or key
+            cands = self._token_cache.get(token) or self._candidates(token)
+        if len(plans) >= _PLANS_PER_KEY:
+            plans.clear()
+        plan = plans[context] = self._plan(key, cands, context != "")
+        return plan
+
+    @staticmethod
+    def _ignored(
+        lower: str, start: int, steps: tuple[_Step, ...], spans: dict[str, list[tuple[int, int]]]
+    ) -> None:
+        """Record the spans that ``ignore`` branches match at ``start``, per label."""
+        for _rank, n, entry in steps:
+            if n:
+                spans.setdefault(entry[2], []).append((start, start + n))
+            else:
+                m = entry[0](lower, start)
+                if m is not None:
+                    spans.setdefault(entry[2], []).append((start, m.end()))
+
+    @staticmethod
+    def _stands(lower: str, start: int, stop: int, flag: int) -> bool:
+        """Whether a negation cue counts for the reply: a word or phrase standing alone, or
+        n't at the end of a word."""
+        nxt = lower[stop : stop + 1]
+        if flag & _NEGATION_NT:
+            return not _is_word(nxt)
+        return (not start or lower[start - 1] not in _WORD_CHARS) and nxt not in _WORD_CHARS
+
+    @staticmethod
+    def _search(
+        lower: str,
+        entry: _Entry,
+        hits: list[tuple[int, int, int, _Entry]],
+        label_ignored: dict[str, list[tuple[int, int]]],
+    ) -> None:
+        """Matches of a branch that does not start with a word, at word starts or punctuation."""
+        search = entry[0]
+        m = search(lower)
+        while m is not None:
+            s = m.start()
+            if not (s and lower[s] in _WORD_CHARS and lower[s - 1] in _WORD_CHARS):
+                if entry[4] == _IGNORE:
+                    label_ignored.setdefault(entry[2], []).append((s, m.end()))
+                else:
+                    hits.append((s, 0, m.end(), entry))
+            m = search(lower, s + 1)
+
+    def _negated_near(self, lower: str, start: int, cues: list[tuple[int, int]]) -> bool:
+        """``_negated``, run only when a negation cue lies in the window before ``start``."""
+        low = start - 40
+        for a, b in cues:
+            if a >= low and b <= start:
+                return self._negated(lower, start)
+        return False
 
     def _evidence(
         self, lower: str, trace: list[tuple[str, str, float]] | None = None
-    ) -> tuple[dict[str, float], dict[str, float], set[str], bool, bool]:
-        """Vocabulary hits of one reply: signal and topic sums per label, denied labels, cues."""
+    ) -> tuple[dict[str, float], dict[str, float], set[str], bool, bool, bool]:
+        """Vocabulary hits of one reply: signal and topic sums per label, denied labels, cues,
+        and whether the reply may compare numbers."""
+        hits, label_ignored, flags, cues = self._hits(lower)
         ignored = (
             [m.span() for m in self.vocab.shared.ignore.finditer(lower)]
-            if "<" in lower or "`" in lower
+            if flags & _IGNORED_SPAN
             else None
         )
         signal: dict[str, float] = {}
         topic: dict[str, float] = {}
         denied: set[str] = set()
         done: set[int] = set()
-        label_ignored: dict[str, list[tuple[int, int]]] = {}
         trouble = False
         good = False
-        cache_get = self._token_cache.get
-        hits: list[tuple[int, int, _Entry]] = []
-        for m in _TOKEN.finditer(lower):
-            tok = m.group()
-            probe = cache_get(tok, _MISSING)
-            if probe is _MISSING:
-                probe = self._entries_for(tok)
-            if probe is None:
-                continue
-            pos = m.start()
-            fused, slots = probe
-            if fused is not None:
-                mm = fused(lower, pos)
-                if mm.lastindex is None:  # no branch matches here (the usual case)
-                    continue
-                regs = mm.regs
-                for gi, entry in slots:
-                    e = regs[gi][1]
-                    if e >= 0:
-                        if entry[4] == _IGNORE:
-                            label_ignored.setdefault(entry[2], []).append((pos, e))
-                        else:
-                            hits.append((pos, e, entry))
-                continue
-            for _gi, entry in slots:
-                mm = entry[0](lower, pos)
-                if mm is not None:
-                    if entry[4] == _IGNORE:
-                        label_ignored.setdefault(entry[2], []).append((pos, mm.end()))
-                    else:
-                        hits.append((pos, mm.end(), entry))
-        gate_rx = self._search_gate
-        if self._search_nothing or (gate_rx is not None and gate_rx.search(lower) is None):
-            searched: tuple[tuple[tuple[str, ...] | None, _Entry], ...] = ()
-        else:
-            searched = self._searched
-        for gate, entry in searched:
-            if gate is not None and not any(g in lower for g in gate):
-                continue
-            search = entry[0]
-            mm = search(lower)
-            while mm is not None:
-                s = mm.start()
-                # patterns match at a word start only (unless they start with punctuation)
-                if s and lower[s] in _WORD_CHARS and lower[s - 1] in _WORD_CHARS:
-                    mm = search(lower, s + 1)
-                    continue
-                if entry[4] == _IGNORE:
-                    label_ignored.setdefault(entry[2], []).append((s, mm.end()))
-                else:
-                    hits.append((s, mm.end(), entry))
-                mm = search(lower, s + 1)
-        may_negate = self._any_negation.search(lower) is not None if hits else False
-        for s, e, entry in hits:
+        for s, _rank, e, entry in hits:
             _fn, pid, lab, weight, kind, negatable = entry
             if pid in done:
                 continue
@@ -437,7 +709,7 @@ class Classifier:
                 if kind == _GOOD:
                     good = True
                     done.add(pid)
-                elif not (may_negate and self._negated(lower, s)):
+                elif not (cues and self._negated_near(lower, s, cues)):
                     trouble = True
                     done.add(pid)
                 continue
@@ -445,7 +717,7 @@ class Classifier:
                 spans = label_ignored.get(lab)
                 if spans and any(a < e and s < b for a, b in spans):
                     continue
-            if negatable and may_negate and self._negated(lower, s):
+            if negatable and cues and self._negated_near(lower, s, cues):
                 if weight > 0:
                     denied.add(lab)
                 if trace is not None:
@@ -458,15 +730,13 @@ class Classifier:
             done.add(pid)
             if trace is not None:
                 trace.append((lab, self._patterns[pid].source, weight))
-        return signal, topic, denied, trouble, good
+        return signal, topic, denied, trouble, good, bool(flags & _NUMERIC)
 
     def scores(self, text: str, question: str | None = None) -> dict[str, float]:
         """Raw evidence score per label (0.6 = decision threshold); useful for explanations."""
         lower = text.lower()
-        signal, topic, denied, trouble, good = self._evidence(lower)
-        if ("→" in lower or "->" in lower or "vs" in lower or "against" in lower) and (
-            _ANY_DIGIT.search(lower) is not None
-        ):
+        signal, topic, denied, trouble, good, numeric = self._evidence(lower)
+        if numeric and _ANY_DIGIT.search(lower) is not None:
             more_trouble, more_good = numeric_cues(lower)
             trouble = trouble or more_trouble
             good = good or more_good
@@ -491,9 +761,14 @@ class Classifier:
         """Labels of one reply with confidences; only labels at/above the threshold are kept."""
         wastes: dict[str, float] = {}
         concerns: dict[str, float] = {}
+        known = self._confidence
         for lab, s in self.scores(text, question).items():
             if s >= SCORE_AT_THRESHOLD:
-                conf = round(_confidence(s), 4)
+                conf = known.get(s)
+                if conf is None:  # rounding is slow and sums of weights repeat: remember them
+                    if len(known) >= _CONFIDENCE_CACHE_LIMIT:
+                        known.clear()
+                    conf = known[s] = round(_confidence(s), 4)
                 if lab in _CONCERN_SET:
                     concerns[lab] = conf
                 else:

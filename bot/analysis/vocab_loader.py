@@ -12,7 +12,10 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from re import _constants as _sre  # the regex engine's own parser: see "Literal forms" below
+from re import _parser as _sre_parser
 from typing import Any
 
 from bot.analysis.labels import CONCERNS, WASTES
@@ -31,6 +34,11 @@ class VocabError(ValueError):
     """A vocabulary file is missing, unreadable or has a wrong key; the message names both."""
 
 
+LiteralForm = tuple[str, bool | None]
+"""A string a branch matches, and whether the character right after it must be a word character
+(``True``/``False`` from a ``\\b`` or ``\\B`` at its end; ``None`` when nothing is required)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Branch:
     """One top-level alternative of a pattern, with the word prefix that must be present."""
@@ -38,9 +46,15 @@ class Branch:
     regex: re.Pattern[str]
     triggers: tuple[str, ...] | None
     gate: tuple[str, ...] | None = None
+    """Literal strings one of which occurs in every match (None when there are none)."""
     whole: frozenset[str] = frozenset()
     """Triggers that must be a whole token (``blocked on`` needs "blocked", not "blockedx")."""
-    """For untriggered branches: literal strings one of which must be in the text (or None)."""
+    forms: tuple[LiteralForm, ...] | None = None
+    """Every string the branch matches at a word start, in the order the engine tries them, or
+    None when it matches too many (``\\d+``, ``[a-z ]{0,30}``)."""
+    heads: tuple[str, ...] | None = None
+    """For branches without ``forms``: literal prefixes one of which starts every match at a word
+    start (None when they cannot be told)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,54 +311,307 @@ def _whole_words(pattern: str) -> frozenset[str]:
 
 
 def branches_of(src: str, where: str) -> tuple[Branch, ...]:
-    """Compile each top-level alternative of a user regex with its triggers."""
-    return tuple(
-        Branch(
-            regex=_compile(b, where, anchored=False),
-            triggers=derive_triggers(b),
-            gate=literal_gate(b),
-            whole=_whole_words(b),
-        )
-        for b in split_top_level(src)
+    """Compile each top-level alternative of a user regex with its triggers and literal forms."""
+    return tuple(_branch(b, where) for b in split_top_level(src))
+
+
+def _branch(pattern: str, where: str) -> Branch:
+    # unanchored so the regex engine can use its fast literal-prefix scan; the classifier checks
+    # the word start itself
+    regex = _compile(pattern, where, anchored=False)
+    gate, forms, heads = _literal_analysis(pattern)
+    return Branch(
+        regex=regex,
+        triggers=derive_triggers(pattern),
+        gate=gate,
+        whole=_whole_words(pattern),
+        forms=forms,
+        heads=heads,
     )
 
 
-_LITERAL_CHARS = re.compile(r"(?:\\[^a-zA-Z0-9]|[^\\.^$*+?{}\[\]|()])+")
+@lru_cache(maxsize=8192)
+def _literal_analysis(
+    pattern: str,
+) -> tuple[tuple[str, ...] | None, tuple[LiteralForm, ...] | None, tuple[str, ...] | None]:
+    """Gate, forms and heads of a branch, from one parse; remembered, since every classifier
+    (one per workspace with corrections) loads the same vocabulary."""
+    items = _parsed(pattern)
+    if items is None:
+        return None, None, None
+    return _gate_of(items), _forms_of(items), _heads_of(items)
+
+
+# -- Literal forms ---------------------------------------------------------------------------
+# Most branches stand for a few literal phrases ("blocked (on|by)", "re-?ran\b"). Spelt out,
+# they can all be found in one pass over a reply instead of by running a regex at each word. The
+# patterns are read with the regex engine's own parser, so a spelt-out form is exactly what the
+# engine would match, in the order it would try the alternatives: the first form that fits at a
+# word is the match the regex would have returned there.
+
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_MAX_FORMS = 128
+_MAX_HEADS = 64
+_MAX_GATE = 32
+
+_Spelling = list[tuple[str, tuple[tuple[int, bool], ...]]]
+"""Strings with the ``\\b`` (True) / ``\\B`` (False) assertions inside them, by offset."""
+
+
+class _NotFinite(Exception):
+    """The (part of the) pattern matches more strings than are worth spelling out."""
+
+
+def _parsed(pattern: str) -> list[Any] | None:
+    """The engine's parse of ``pattern`` as (opcode, argument) items; None if flags change it."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    if parsed.state.flags & ~re.UNICODE:  # (?i) and the like change what a literal means
+        return None
+    return list(parsed)
+
+
+def _spell(items: list[Any]) -> _Spelling:
+    """Every string a sequence of items matches, in the engine's order of preference."""
+    out: _Spelling = [("", ())]
+    for op, av in items:
+        parts = _spell_item(op, av)
+        out = [(t + u, a + _shift(b, len(t))) for t, a in out for u, b in parts]
+        if len(out) > _MAX_FORMS:
+            raise _NotFinite
+    return out
+
+
+def _shift(asserts: tuple[tuple[int, bool], ...], n: int) -> tuple[tuple[int, bool], ...]:
+    return tuple((off + n, boundary) for off, boundary in asserts)
+
+
+def _spell_item(op: Any, av: Any) -> _Spelling:
+    if op is _sre.LITERAL:
+        return [(chr(av), ())]
+    if op is _sre.IN:
+        return [(ch, ()) for ch in _class_chars(av)]
+    if op is _sre.SUBPATTERN and not av[1] and not av[2]:
+        return _spell(list(av[3]))
+    if op is _sre.BRANCH:
+        return [form for alt in av[1] for form in _spell(list(alt))]
+    if op is _sre.MAX_REPEAT and av[1] <= 3:
+        body = _spell(list(av[2]))
+        if any(not t for t, _ in body):  # empty iterations follow special engine rules
+            raise _NotFinite
+        return _repeat(body, av[0], av[1])
+    if op is _sre.AT and av in (_sre.AT_BOUNDARY, _sre.AT_NON_BOUNDARY):
+        return [("", ((0, av is _sre.AT_BOUNDARY),))]
+    raise _NotFinite
+
+
+def _class_chars(av: Any) -> list[str]:
+    """The characters of a small class such as ``[ -]`` or ``[0-3]``."""
+    chars: list[str] = []
+    for op, arg in av:
+        if op is _sre.LITERAL:
+            chars.append(chr(arg))
+        elif op is _sre.RANGE and arg[1] - arg[0] < 16:
+            chars.extend(map(chr, range(arg[0], arg[1] + 1)))
+        else:
+            raise _NotFinite
+    return list(dict.fromkeys(chars))
+
+
+def _repeat(body: _Spelling, lo: int, hi: int) -> _Spelling:
+    """A greedy ``{lo,hi}`` repeat: one more round is tried before stopping, as the engine does."""
+    if hi == 0:
+        return [("", ())]
+    more = _repeat(body, max(lo - 1, 0), hi - 1)
+    out = [(t + u, a + _shift(b, len(t))) for t, a in body for u, b in more]
+    if len(out) > _MAX_FORMS:
+        raise _NotFinite
+    return out + ([("", ())] if lo == 0 else [])
+
+
+def _is_word(ch: str) -> bool:
+    """What ``\\b`` counts as a word character (the engine's Unicode rule)."""
+    return ch.isalnum() or ch == "_"
+
+
+def _form(text: str, asserts: tuple[tuple[int, bool], ...]) -> LiteralForm | None:
+    """Settle the assertions of one spelling; None when it can never match at a word start."""
+    if not text:
+        raise _NotFinite  # matches the empty string: every word would be a hit
+    if text[0] not in _TOKEN_CHARS:
+        return None
+    after: bool | None = None
+    for off, boundary in asserts:
+        if off == 0:
+            raise _NotFinite  # depends on the character before the word
+        before = _is_word(text[off - 1])
+        if off < len(text):
+            if (before != _is_word(text[off])) != boundary:
+                return None
+            continue
+        need = not before if boundary else before
+        if after is not None and after != need:
+            return None
+        after = need
+    return text, after
+
+
+def literal_forms(pattern: str) -> tuple[LiteralForm, ...] | None:
+    """The strings ``pattern`` matches at a word start, in the order the engine tries them.
+
+    ``re-?ran\\b`` gives ``("re-ran", False), ("reran", False)``; None when the pattern matches
+    too many strings (``\\d+``, ``[a-z ]{0,30}``, ``.``) or uses look-arounds and the like.
+    """
+    items = _parsed(pattern)
+    return None if items is None else _forms_of(items)
+
+
+def _forms_of(items: list[Any]) -> tuple[LiteralForm, ...] | None:
+    try:
+        forms = [_form(t, a) for t, a in _spell(items)]
+    except _NotFinite:
+        return None
+    return tuple(dict.fromkeys(f for f in forms if f is not None))
+
+
+def literal_heads(pattern: str) -> tuple[str, ...] | None:
+    """Literal prefixes one of which starts every match at a word start, or None if unknown.
+
+    ``(upstream|schema)s? [a-z ]{0,25}changed`` gives ``upstreams `` ... ``schema ``; a leading
+    ``\\d`` gives the ten digits.
+    """
+    items = _parsed(pattern)
+    return None if items is None else _heads_of(items)
+
+
+def _heads_of(items: list[Any]) -> tuple[str, ...] | None:
+    heads = _heads(items, at_start=True)
+    if "" in heads:
+        return None
+    return tuple(h for h in heads if h[0] in _TOKEN_CHARS)
+
+
+def _heads(items: list[Any], at_start: bool) -> list[str]:
+    heads = [""]
+    for i, (op, av) in enumerate(items):
+        try:
+            texts = list(dict.fromkeys(t for t, _ in _spell_item(op, av)))
+        except _NotFinite:
+            rest = items[i + 1 :]
+            first = _item_heads(op, av, rest, at_start) if "" in heads else []
+            later = _item_heads(op, av, rest, False) if heads != [""] else []
+            return _trim([h + p for h in heads for p in (later if h else first)])
+        heads = list(dict.fromkeys(h + t for h in heads for t in texts))
+        if len(heads) > _MAX_HEADS:
+            return _trim(heads)
+    return heads
+
+
+def _item_heads(op: Any, av: Any, rest: list[Any], at_start: bool) -> list[str]:
+    """Prefixes of what a pattern item and the ``rest`` after it match ("" = unknown)."""
+    if op is _sre.SUBPATTERN and not av[1] and not av[2]:
+        return _heads(list(av[3]) + rest, at_start)
+    if op is _sre.BRANCH:
+        return _trim([h for alt in av[1] for h in _heads(list(alt) + rest, at_start)])
+    if op is _sre.MAX_REPEAT:
+        lo, hi, body = av
+        got = _heads(list(body) + (rest if hi == 1 else []), at_start)
+        return _trim(got + _heads(rest, at_start)) if lo == 0 else got
+    if op is _sre.IN and at_start:
+        return _start_chars(av) or [""]
+    return [""]
+
+
+def _start_chars(av: Any) -> list[str]:
+    """The word characters a class can match as the first character of a word."""
+    chars: list[str] = []
+    for op, arg in av:
+        if op is _sre.LITERAL:
+            chars.append(chr(arg))
+        elif op is _sre.RANGE:
+            chars.extend(ch for ch in sorted(_TOKEN_CHARS) if arg[0] <= ord(ch) <= arg[1])
+        elif op is _sre.CATEGORY and arg is _sre.CATEGORY_DIGIT:
+            chars.extend("0123456789")
+        else:
+            return []
+    return [ch for ch in dict.fromkeys(chars) if ch in _TOKEN_CHARS]
+
+
+def _trim(heads: list[str]) -> list[str]:
+    """Shorten heads until there are few enough: a prefix of a head is still a head."""
+    heads = list(dict.fromkeys(heads))
+    size = max(map(len, heads), default=0)
+    while len(heads) > _MAX_HEADS:
+        size -= 1
+        heads = list(dict.fromkeys(h[:size] for h in heads))
+    return heads
 
 
 def literal_gate(pattern: str) -> tuple[str, ...] | None:
-    """Literal strings one of which must occur in the text for ``pattern`` to match, or ``None``.
+    """Literal strings one of which occurs in every match of ``pattern``, or ``None``.
 
-    Used for patterns that do not start with a word (":tada:", "-> ... ->"), so they are only
-    searched for when, say, a colon or an arrow is present.
+    A branch is only worth trying in a reply that contains its gate: ":tada:" for ``:tada:``,
+    " hops" for ``\\d+ hops``. Of the candidates, the most telling set is chosen.
     """
-    alts = split_top_level(pattern)
-    if len(alts) > 1:
-        out: list[str] = []
-        for alt in alts:
-            got = literal_gate(alt)
-            if got is None:
-                return None
-            out.extend(got)
-        return tuple(dict.fromkeys(out))
-    if pattern.startswith("("):
-        end = _group_end(pattern, 0)
-        if end < 0 or pattern[end + 1 : end + 2] in ("?", "*", "{"):
-            return None
-        inner = pattern[1:end]
-        if inner.startswith("?:"):
-            inner = inner[2:]
-        elif inner.startswith("?"):
-            return None
-        return literal_gate(inner)
-    m = _LITERAL_CHARS.match(pattern)
-    if not m:
+    items = _parsed(pattern)
+    return None if items is None else _gate_of(items)
+
+
+def _gate_of(items: list[Any]) -> tuple[str, ...] | None:
+    found = _gates(items)
+    if not found:
         return None
-    lit = m.group(0)
-    if pattern[m.end() : m.end() + 1] in ("?", "*", "{"):
-        lit = lit[:-1] if not lit.endswith("\\") else ""
-    lit = re.sub(r"\\(.)", r"\1", lit)
-    return (lit,) if lit else None
+    best = max(found, key=lambda g: (min(map(gate_strength, g)), -len(g)))
+    return tuple(s for s in best if not any(o != s and o in s for o in best))
+
+
+def gate_strength(text: str) -> int:
+    """How rarely a gate string occurs in replies, roughly: its length without surrounding
+    spaces, punctuation counting three ("->" is as telling as " hops"; "me" or "ing" are not)."""
+    return sum(1 if ch.isalnum() or ch == " " else 3 for ch in text.strip())
+
+
+def _gates(items: list[Any]) -> list[list[str]]:
+    """Candidate gates: runs of spelt-out items, and gates of groups every match goes through."""
+    found: list[list[str]] = []
+    run = [""]
+    for op, av in items:
+        try:
+            texts = [t for t, _ in _spell_item(op, av)]
+        except _NotFinite:
+            texts = None
+        if texts is not None:
+            longer = list(dict.fromkeys(r + t for r in run for t in texts))
+            if len(longer) <= _MAX_GATE:
+                run = longer
+                continue
+        if all(run):
+            found.append(run)
+        run = list(dict.fromkeys(texts)) if texts and len(texts) <= _MAX_GATE else [""]
+        if texts is None:
+            found.extend(_item_gates(op, av))
+    if all(run):
+        found.append(run)
+    return found
+
+
+def _item_gates(op: Any, av: Any) -> list[list[str]]:
+    if op is _sre.SUBPATTERN and not av[1] and not av[2]:
+        alts = [list(av[3])]
+    elif op is _sre.BRANCH:
+        alts = [list(alt) for alt in av[1]]
+    elif op is _sre.MAX_REPEAT and av[0] >= 1:
+        alts = [list(av[2])]
+    else:
+        return []
+    per_alt = [_gates(alt) for alt in alts]
+    if not all(per_alt):
+        return []
+    # every alternative has gates: one gate of each, together, is a gate of the group
+    union = list(dict.fromkeys(s for g in per_alt for s in min(g, key=len)))
+    return [union] if len(union) <= _MAX_GATE else []
 
 
 def _top_level_alternation(pattern: str) -> bool:
@@ -444,17 +711,7 @@ def load_label(path: Path) -> LabelVocab:
                 raise VocabError(f"{where}.{key}: must be true or false, got {val!r}")
             flags[key] = val
         regex = _compile(src, f"{where}.match")
-        branches = tuple(
-            # unanchored so the regex engine can use its fast literal-prefix scan; the classifier
-            # checks the word start itself
-            Branch(
-                regex=_compile(b, f"{where}.match", anchored=False),
-                triggers=derive_triggers(b),
-                gate=literal_gate(b),
-                whole=_whole_words(b),
-            )
-            for b in split_top_level(src)
-        )
+        branches = branches_of(src, f"{where}.match")
         patterns.append(
             Pattern(
                 label=label,
@@ -508,15 +765,7 @@ def load_shared(path: Path) -> SharedVocab:
                     needs_trouble=False,
                     negatable=key == "trouble",
                     trigger=derive_trigger(src),
-                    branches=tuple(
-                        Branch(
-                            _compile(b, where, anchored=False),
-                            derive_triggers(b),
-                            literal_gate(b),
-                            _whole_words(b),
-                        )
-                        for b in split_top_level(src)
-                    ),
+                    branches=branches_of(src, where),
                 )
             )
     return SharedVocab(

@@ -212,3 +212,18 @@ def test_word_senses_that_do_not_count(
 )  # fmt: skip
 def test_general_phrasing_after_hygiene(clf: Classifier, text: str, label: str) -> None:
     assert label in clf.classify(text, "free").labels
+
+
+def test_scan_reports_the_longest_key_first() -> None:
+    """The classifier relies on Aho-Corasick reporting, at each place, the keys ending there
+    longest first (it walks from the longest match down its suffix links): over a reversed
+    reply that is the longest key starting a word."""
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for key in ("blocked on", "blocked", "block"):
+        automaton.add_word(key[::-1], key)
+    automaton.make_automaton()
+    text = "still blocked on review"
+    found = [key for _end, key in automaton.iter(text[::-1])]
+    assert found == ["blocked on", "blocked", "block"]

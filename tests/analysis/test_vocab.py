@@ -13,7 +13,9 @@ from bot.analysis.vocab_loader import (
     DIGIT_TRIGGER,
     VocabError,
     derive_triggers,
+    literal_forms,
     literal_gate,
+    literal_heads,
     trigger_words,
 )
 
@@ -99,7 +101,39 @@ def test_whole_word_triggers() -> None:
 
 def test_literal_gate_for_punctuation_patterns() -> None:
     assert literal_gate(":party:") == (":party:",)
-    assert literal_gate("(->|=>) [a-z]+") == ("->", "=>")
+    assert literal_gate("(->|=>) [a-z]+") == ("-> ", "=> ")
+    # the most telling piece every match contains, not only a leading one
+    assert literal_gate(r"\d+ hops") == (" hops",)
+    assert literal_gate("[a-z]+") is None
+
+
+def test_literal_forms_in_the_order_the_regex_tries_them() -> None:
+    assert literal_forms("blocked (on|by)") == (("blocked on", None), ("blocked by", None))
+    # greedy optional pieces come before their absence; \b at the end says what must follow
+    assert literal_forms(r"wait(ed|ing)?\b") == (
+        ("waited", False),
+        ("waiting", False),
+        ("wait", False),
+    )
+    assert literal_forms(r"re-?ran") == (("re-ran", None), ("reran", None))
+    # a \b inside a form is settled when spelling it out: "x y" has one, "xy" has none
+    assert literal_forms(r"x\b ?y") == (("x y", None),)
+
+
+def test_patterns_that_are_not_a_few_literals() -> None:
+    assert literal_forms(r"\d+ days") is None
+    assert literal_forms("can.t") is None  # any character
+    assert literal_forms("stuck (?!in)") is None
+    assert literal_forms("(?i)blocked") is None
+
+
+def test_literal_heads_start_every_match() -> None:
+    assert literal_heads(r"\d+ days") == tuple("0123456789")
+    assert literal_heads("can.t [a-z ]+ yet") == ("can",)
+    heads = literal_heads(r"(upstream|schema)s? [a-z ]{0,25}changed")
+    assert heads is not None and "upstream " in heads and "schemas " in heads
+    assert literal_heads("[a-c]+ waits") == ("a", "b", "c")
+    assert literal_heads(".* waits") is None
 
 
 def test_triggered_matching_agrees_with_plain_regex(vocab: Path) -> None:
@@ -115,3 +149,50 @@ def test_triggered_matching_agrees_with_plain_regex(vocab: Path) -> None:
     assert "motion" in clf.classify("had a few tabs open, then a few windows open").wastes
     assert "motion" in clf.classify("notebook->another tool->sheet").wastes
     assert "motion" not in clf.classify("tabsopen 12tabs open").wastes
+
+
+@pytest.fixture()
+def frob_vocab(vocab: Path) -> Path:
+    """The bundled vocabulary plus a few invented "motion" phrases of each kind."""
+    f = vocab / "motion.toml"
+    text = f.read_text().replace(
+        "ignore = ['motion (sensor|detection|graphics)', 'slow[- ]motion']",
+        "ignore = ['motion (sensor|detection|graphics)', 'slow[- ]motion', 'frobnicate the docs']",
+    )
+    f.write_text(
+        text
+        + "\n[[patterns]]\nmatch = 'frobnicat(e|ed|ing) the (queue|docs)\\b'\nweight = 1.0\n"
+        + "\n[[patterns]]\nmatch = 'quuxify'\nweight = 1.0\n"
+        + "\n[[patterns]]\nmatch = '\\d+ (zorps|zorp loops)'\nweight = 1.0\n"
+    )
+    return vocab
+
+
+def _fired(clf: Classifier, text: str) -> list[str]:
+    return [pattern for label, pattern, _w in clf.explain(text) if label == "motion"]
+
+
+def test_literal_phrases_are_found(frob_vocab: Path) -> None:
+    clf = Classifier(frob_vocab)
+    assert any("frobnicat" in p for p in _fired(clf, "we frobnicated the queue twice"))
+    # a pattern may match the start of a longer word ...
+    assert any("quuxify" in p for p in _fired(clf, "quuxifying the backlog again"))
+    # ... but only at the start of a word, and a \b at its end needs the word to end there
+    assert not any("frobnicat" in p for p in _fired(clf, "we refrobnicated the queue"))
+    assert not any("frobnicat" in p for p in _fired(clf, "frobnicated the queues"))
+
+
+def test_literal_phrases_can_be_negated_or_ignored(frob_vocab: Path) -> None:
+    clf = Classifier(frob_vocab)
+    negated = _fired(clf, "no need to frobnicate the queue this week")
+    assert negated and all(p.endswith("(negated)") for p in negated)
+    assert not any("frobnicat" in p for p in _fired(clf, "time to frobnicate the docs"))
+
+
+def test_regex_branches_behind_weak_prefixes(frob_vocab: Path) -> None:
+    """A branch starting with a digit is only tried where its gate string is in the reply."""
+    clf = Classifier(frob_vocab)
+    assert any("zorp" in p for p in _fired(clf, "lost 12 zorps to retries"))
+    assert any("zorp" in p for p in _fired(clf, "3 zorp loops before lunch"))
+    assert not any("zorp" in p for p in _fired(clf, "12 zorp, 3 loops"))
+    assert not any("zorp" in p for p in _fired(clf, "v12 zorps"))
