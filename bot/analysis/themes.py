@@ -87,7 +87,7 @@ IDF_PRIOR = 8.0
 MASS_SCALE = 2.0
 MAX_POSTINGS = 16
 """Terms shared by more themes than this stop nominating candidates (they still score)."""
-MAX_FALLBACK_POSTINGS = 64
+MAX_FALLBACK_POSTINGS = 32
 """When no term rarer than :data:`MAX_POSTINGS` is shared, the least common term shared by at
 most this many themes nominates candidates instead."""
 MAX_CANDIDATES = 4
