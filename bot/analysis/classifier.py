@@ -97,10 +97,11 @@ def _confidence(score: float) -> float:
     return min(1.0, 1.0 - math.pow(2.0, -score / SCORE_AT_THRESHOLD))
 
 
-# Numbers that moved ("p99 310ms -> 780ms", "auc 0.91 → 0.84") or sit against a target ("12ms vs
-# a 25ms budget") are trouble or good news depending on which way the metric should go.
+# Numbers that moved ("p99 310ms -> 780ms", "auc 0.91 → 0.84", "from 180 to 320 ms") or sit
+# against a target ("12ms vs a 25ms budget") are trouble or good news depending on which way the
+# metric should go.
 _NUM = r"(\d+(?:\.\d+)?)\s*(ms|s|%|x)?"
-_CHANGE = re.compile(_NUM + r"\s*(?:→|->|=>)\s*~?" + _NUM)
+_CHANGE = re.compile(_NUM + r"\s*(?:→|->|=>|(?<=[\d%a-z])\s+to(?=\s))\s*~?" + _NUM)
 _VERSUS = re.compile(
     _NUM
     + r"\s*(?:vs\.?|versus|against)\s*(?:the |a |an |our |its )?~?"
@@ -204,7 +205,7 @@ _Key = tuple[
 _IGNORED_SPAN, _NUMERIC, _SEARCH = 1, 2, 4
 _NEGATION_CUE, _NEGATION_WORD, _NEGATION_NT = 8, 16, 32
 _SPAN_MARKS = ("<", "`")
-_NUMERIC_MARKS = ("→", "->", "vs", "against")
+_NUMERIC_MARKS = ("→", "->", "vs", "against", " to ")
 _NOT_WORD = frozenset(" \t\n.,;:!?'\"()[]{}<>/\\|-+*=&%$#@~^`") | {""}
 _MISSING: Any = object()
 

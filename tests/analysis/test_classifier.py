@@ -135,6 +135,16 @@ def test_numeric_cues_direction() -> None:
     assert numeric_cues("error rate 0.2% -> 1.5%") == (True, False)
     assert numeric_cues("recall 0.61 -> 0.70") == (False, True)
     assert numeric_cues("moved 3 -> 5 tickets") == (False, False)  # no metric: no verdict
+    assert numeric_cues("checkout latency up from 120 to 310 ms") == (True, False)
+    assert numeric_cues("the retro ran from 10 to 12") == (False, False)
+
+
+def test_a_healthy_serving_report_is_not_a_concern_but_a_slower_one_is() -> None:
+    clf = Classifier()
+    fine = clf.classify("gateway p95 stayed under 200 ms all week, no timeouts", "health.serving")
+    slower = clf.classify("gateway p95 went from 120 to 310 ms after the release", "health.serving")
+    assert "serving_sla" not in fine.concerns
+    assert "serving_sla" in slower.concerns
 
 
 @pytest.mark.parametrize(
