@@ -110,5 +110,8 @@ def test_eval_prints_scores_for_a_labelled_file(tmp_path: Path) -> None:
     assert "micro F1" in result.output and "waiting" in result.output
     as_json = runner.invoke(app, ["eval", str(gold), "--json"])
     assert json.loads(as_json.stdout)["wastes"]["micro_f1"] == pytest.approx(1.0)
+    configured = runner.invoke(app, ["eval", str(gold), "--channel-models", "--json"])
+    assert configured.exit_code == 0, configured.output
+    assert "model_accuracy" in json.loads(configured.stdout)
     missing = runner.invoke(app, ["eval", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 1 and "does not exist" in missing.output

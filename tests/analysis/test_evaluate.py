@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.analysis.evaluate import evaluate, render
+from bot.analysis.evaluate import channel_models, evaluate, render
 
 # Predictions (from the real classifier) are pinned by choosing unambiguous texts:
 #   r1 "blocked on security for 2 days"    -> waiting
@@ -37,15 +37,42 @@ def test_hand_computed_scores() -> None:
     assert rep.concerns.micro_f1 == 1.0
 
 
-def test_theme_pairwise() -> None:
-    rep = evaluate(ROWS)
-    # gold pairs: {(r1, r2)}. r3 has no label so no predicted theme; r1/r2 get themes.
-    gold = 1
-    assert rep.theme_tp + rep.theme_fn == gold
-    if rep.theme_tp:
-        assert rep.theme_f1 == 1.0
-    else:
-        assert rep.theme_f1 == 0.0
+THEME_ROWS = [
+    {"id": "a", "team": "t", "text": "blocked on the security review of the vpc peering change",
+     "question": "standup.blockers", "wastes": ["waiting"], "concerns": [], "theme": "vpc"},
+    {"id": "b", "team": "t", "text": "still blocked on the vpc peering security review, day 4",
+     "question": "standup.blockers", "wastes": ["waiting"], "concerns": [], "theme": "vpc"},
+    {"id": "c", "team": "t", "text": "built a dashboard no one opens", "question": "wastes.other",
+     "wastes": ["overproduction"], "concerns": [], "theme": None},
+    {"id": "d", "team": "other", "text": "still blocked on the vpc peering security review",
+     "question": "standup.blockers", "wastes": ["waiting"], "concerns": [], "theme": "vpc"},
+]  # fmt: skip
+
+
+def test_theme_pairwise_counts_pairs_within_a_team() -> None:
+    rep = evaluate(THEME_ROWS)
+    # gold pairs: only (a, b): d shares the theme id but is another team's
+    assert (rep.theme_tp, rep.theme_fp, rep.theme_fn) == (1, 0, 0)
+    assert rep.theme_f1 == 1.0
+    assert rep.predictions[0]["theme"] == rep.predictions[1]["theme"] is not None
+    assert rep.predictions[2]["theme"] != rep.predictions[0]["theme"]
+
+
+def test_channel_models_name_each_teams_models() -> None:
+    rows = [
+        {"id": "1", "team": "t", "text": "the ranker p99 doubled", "question": "health.serving",
+         "wastes": [], "concerns": ["serving_sla"], "theme": None, "model": "basket-ranker-v4"},
+        {"id": "2", "team": "t", "text": "retrained the lstm", "question": "standup.yesterday",
+         "wastes": [], "concerns": [], "theme": None, "model": "dwell-lstm"},
+        {"id": "3", "team": "u", "text": "the ranker is fine", "question": "health.serving",
+         "wastes": [], "concerns": [], "theme": None, "model": None},
+    ]  # fmt: skip
+    assert channel_models(rows) == {"t": ["basket-ranker-v4", "dwell-lstm"]}
+    guessed = evaluate(rows)
+    configured = evaluate(rows, models_by_team=channel_models(rows))
+    assert (guessed.model_correct, guessed.model_total) == (0, 2)
+    assert (configured.model_correct, configured.model_total) == (2, 2)
+    assert configured.predictions[2]["model"] is None  # team u has no models configured
 
 
 def test_subset_and_render() -> None:
