@@ -98,7 +98,6 @@ PROFILE_SLACK = 20
 """A profile may grow this far past :data:`MAX_PROFILE_TERMS` before it is cut back, so the cut
 (a sort) happens once per many joins rather than on every join of a large theme."""
 
-_ENTITY_PREFIXES = ("e:", "i:", "v:")
 _NOISE = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+'-]+:|https?://\S+", re.IGNORECASE)
 """Mentions, channel links, emoji codes and links: text that says nothing about the problem."""
 _TICKET = re.compile(r"[a-z]{2,}-\d+")
@@ -509,20 +508,9 @@ class ThemeIndex:
         for t, w in vec.items():
             old = terms.get(t)
             if old is None:
-                self._note_entity(t)
-                terms[t] = w
-                if t.startswith(_ENTITY_PREFIXES):
-                    th.entity_terms.append(t)
-                elif t[0] == "l":
-                    th.label_terms.append(t)
-                plist = postings.get(t)
-                if plist is None:
-                    postings[t] = {i: w}
-                else:
-                    plist[i] = w
+                self._adopt(i, th, t, w)
             else:
-                terms[t] = old + w
-                postings[t][i] = old + w
+                terms[t] = postings[t][i] = old + w
             if t[0] not in "eiv":
                 th.content += w
         th.size += 1
@@ -535,7 +523,7 @@ class ThemeIndex:
         """Cut a grown profile back to its heaviest :data:`MAX_PROFILE_TERMS` terms."""
         keep = dict(sorted(th.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PROFILE_TERMS])
         for t in th.terms.keys() - keep.keys():
-            if not t.startswith(_ENTITY_PREFIXES):
+            if t[0] not in "eiv":
                 th.content -= th.terms[t]
             plist = self._postings.get(t)
             if plist is not None:
@@ -546,23 +534,27 @@ class ThemeIndex:
         th.entity_terms = [t for t in th.entity_terms if t in keep]
         th.label_terms = [t for t in th.label_terms if t in keep]
 
+    def _adopt(self, i: int, th: _Theme, t: str, w: float) -> None:
+        """Give theme ``i`` a term it did not have: its weight, posting and kind lists."""
+        self._note_entity(t)
+        th.terms[t] = w
+        if t[0] in "eiv":
+            th.entity_terms.append(t)
+        elif t[0] == "l":
+            th.label_terms.append(t)
+        plist = self._postings.get(t)
+        if plist is None:
+            self._postings[t] = {i: w}
+        else:
+            plist[i] = w
+
     def _add_theme(self, key: str, label: str, terms: dict[str, float], size: int) -> None:
         i = len(self._themes)
-        th = _Theme(key, label, terms, max(size, 1))
-        postings = self._postings
+        th = _Theme(key, label, {}, max(size, 1))
         for t, w in terms.items():
-            self._note_entity(t)
-            if t.startswith(_ENTITY_PREFIXES):
-                th.entity_terms.append(t)
-            else:
+            self._adopt(i, th, t, w)
+            if t[0] not in "eiv":
                 th.content += w
-                if t[0] == "l":
-                    th.label_terms.append(t)
-            plist = postings.get(t)
-            if plist is None:
-                postings[t] = {i: w}
-            else:
-                plist[i] = w
         th.refresh()
         self._themes.append(th)
         self._inv_size.append(1.0 / th.size)
