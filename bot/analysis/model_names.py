@@ -72,15 +72,30 @@ def _spellings(low: str) -> tuple[str, list[str], list[str]]:
     return base, [version] if version else [], runs + alone + described
 
 
+def _whole(alternatives: str) -> re.Pattern[str]:
+    """One of ``alternatives`` standing as a whole name (not inside "x-asr-y" or "asrx")."""
+    return re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])")
+
+
+def _acronyms(base: str) -> list[str]:
+    """Short letter-only parts ("asr" in asr-conformer), which name the model when written in
+    capitals ("the ASR endpoint"); in lower case they are too often ordinary words ("opt")."""
+    return [p.upper() for p in re.split(r"[-_ ]+", base) if 2 <= len(p) <= 5 and p.isalpha()]
+
+
 @lru_cache(maxsize=256)
-def _known_patterns(known: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _known_patterns(known: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str], bool], ...]:
+    """Per configured model, one regex over the lower-cased reply and, for its acronyms, one
+    over the reply as written (so the earliest mention of either wins)."""
     names = [(name, name.strip().lower()) for name in known if name.strip()]
     spelt = {name: _spellings(low) for name, low in names}
+    caps = {name: _acronyms(spelt[name][0]) for name, _ in names}
     # a shortening or version tag shared by two configured models names neither of them
     shared = Counter(
         s for base, versions, short in spelt.values() for s in {base, *versions, *short}
     )
-    out: list[tuple[str, re.Pattern[str]]] = []
+    shared.update(a for acronyms in caps.values() for a in set(acronyms))
+    out: list[tuple[str, re.Pattern[str], bool]] = []
     for name, low in names:
         base, versions, short = spelt[name]
         alts = [re.escape(low)]
@@ -94,7 +109,10 @@ def _known_patterns(known: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]]
             alts.append(re.escape(low) + r"-v\d+(?:\.\d+)*")
         alts.extend(s for s in short if shared[s] == 1)
         alts.extend(re.escape(v) for v in versions if shared[v] == 1)
-        out.append((name, re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")))
+        out.append((name, _whole("|".join(alts)), False))
+        upper = [re.escape(a) for a in caps[name] if shared[a] == 1]
+        if upper:
+            out.append((name, _whole("|".join(upper)), True))
     return tuple(out)
 
 
@@ -107,8 +125,8 @@ def find_model(text: str, known: Sequence[str] = ()) -> str | None:
     lower = text.lower()
     if known:
         best: tuple[int, str] | None = None
-        for name, rx in _known_patterns(tuple(known)):
-            m = rx.search(lower)
+        for name, rx, as_written in _known_patterns(tuple(known)):
+            m = rx.search(text if as_written else lower)
             if m and (best is None or m.start() < best[0]):
                 best = (m.start(), name)
         if best is not None:

@@ -40,6 +40,13 @@ def test_known_list_understands_how_people_shorten_names(text: str, model: str) 
     assert find_model(text, TEAM) == model
 
 
+def test_an_acronym_in_a_name_counts_when_written_in_capitals() -> None:
+    team = ["asr-conformer", "tts-neural", "markdown-opt"]
+    assert find_model("p99 on the ASR endpoint doubled", team) == "asr-conformer"
+    assert find_model("finish the TTS eval, then reviews", team) == "tts-neural"
+    assert find_model("users opt in to the asr beta", team) is None  # lower case: a word
+
+
 @pytest.mark.parametrize(
     "text",
     [
