@@ -25,6 +25,7 @@ The summed score ``s`` becomes a confidence ``1 - 2**(-s/0.6)``, so the decision
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -390,6 +391,20 @@ class Classifier:
         return automaton
 
     # -- corrections -------------------------------------------------------------------------
+
+    def with_examples(self, examples: Iterable[LabelledExample]) -> Classifier:
+        """This classifier plus a workspace's corrections, sharing everything compiled.
+
+        Building a classifier loads and compiles the whole vocabulary (most of a second, while
+        a chat request waits); corrections only add a nearest-neighbour index on top, so a
+        workspace gets a copy that shares the compiled parts and their caches with this one.
+        """
+        twin = copy.copy(self)
+        twin._examples = []
+        twin._example_index = {}
+        for ex in examples:
+            twin.add_example(ex)
+        return twin
 
     def add_example(self, example: LabelledExample) -> None:
         """Remember a corrected reply so that similar replies get the same labels."""

@@ -112,12 +112,9 @@ class Analyser:
         if not grouped:
             classifier = self.base
         else:
-            classifier = Classifier(
-                vocab_dir=self.vocab_dir,
-                examples=[
-                    LabelledExample(text, frozenset(w), frozenset(c), question)
-                    for text, question, w, c in grouped.values()
-                ],
+            classifier = self.base.with_examples(
+                LabelledExample(text, frozenset(w), frozenset(c), question)
+                for text, question, w, c in grouped.values()
             )
         self._per_workspace[workspace_id] = classifier
         return classifier

@@ -237,3 +237,15 @@ def test_scan_reports_the_longest_key_first() -> None:
     text = "still blocked on review"
     found = [key for _end, key in automaton.iter(text[::-1])]
     assert found == ["blocked on", "blocked", "block"]
+
+
+def test_corrections_layer_on_a_shared_classifier_without_changing_it() -> None:
+    base = Classifier()
+    text = "the quarterly vendor scorecard ritual ate my whole afternoon"
+    assert "overprocessing" not in base.classify(text, "free").wastes
+    corrected = base.with_examples(
+        [LabelledExample(text, wastes=frozenset({"overprocessing"}), question="free")]
+    )
+    again = "the quarterly vendor scorecard ritual ate another afternoon"
+    assert "overprocessing" in corrected.classify(again, "free").wastes
+    assert "overprocessing" not in base.classify(again, "free").wastes  # the base is untouched
