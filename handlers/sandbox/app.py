@@ -539,6 +539,10 @@ class Sandbox:
         self._user(me)
         state = self.state
         with state.lock:
+            # read before the state it describes: a change made while this snapshot is built
+            # (the awaits below let the bot post) then bumps the version past the one returned,
+            # so the page's next poll fetches it instead of being told "unchanged"
+            version = self.version
             users = [_user_json(u) for u in state.users.values()]
             conversations = []
             for channel in state.channels.values():
@@ -558,7 +562,7 @@ class Sandbox:
             home = state.home_view(me)
         next_due = await self.server.scheduler.next_due(self.clock.now()) if self.ready else None
         return {
-            "version": self.version,
+            "version": version,
             "ready": self.ready,
             "team": {"id": state.team_id, "name": state.team_name},
             "bot_user_id": state.bot_user_id,

@@ -133,3 +133,25 @@ def test_the_page_and_its_assets_are_served_without_a_cdn(sandbox: Running) -> N
         assert sandbox.http.get(f"/sandbox/static/{asset}").status_code == 200
     assert "http" not in page.text  # nothing loaded from elsewhere
     assert json.loads(sandbox.http.get("/healthz").text)["database"] == "up"
+
+
+def test_a_change_while_a_snapshot_is_built_is_fetched_by_the_next_poll(
+    sandbox: Running, monkeypatch: Any
+) -> None:
+    """The page polls with the version it drew; a message the bot posts while a snapshot is
+    being built must not be hidden behind an "unchanged" answer."""
+    scheduler = sandbox.server.scheduler
+    real_next_due = scheduler.next_due
+
+    async def next_due_while_the_bot_posts(now: Any) -> Any:
+        sandbox.sandbox.touch()  # what posting a message does, in the middle of the snapshot
+        return await real_next_due(now)
+
+    monkeypatch.setattr(scheduler, "next_due", next_due_while_the_bot_posts)
+    drawn = sandbox.http.get("/sandbox/api/state", params={"user": MEI}).json()
+    monkeypatch.setattr(scheduler, "next_due", real_next_due)
+    again = sandbox.http.get(
+        "/sandbox/api/state", params={"user": MEI, "since": drawn["version"]}
+    ).json()
+    assert not again.get("unchanged")
+    assert again["version"] > drawn["version"]
