@@ -41,6 +41,7 @@ from bot.analysis.types import Classification
 from bot.analysis.vocab_loader import (
     DIGIT_TRIGGER,
     GOOD_NEWS,
+    TOKEN_CHARS,
     TROUBLE,
     Branch,
     LiteralForm,
@@ -49,6 +50,7 @@ from bot.analysis.vocab_loader import (
     Vocabulary,
     branches_of,
     gate_strength,
+    is_word,
     load_vocabulary,
 )
 
@@ -71,7 +73,6 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _DIGITS = frozenset("0123456789")
 _ANY_DIGIT = re.compile(r"\d")
 _NEG_WORD = re.compile(r"[a-z0-9'’-]+")
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _EXAMPLE_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|\bbut\b|\btho\b|\bthough\b|\bhowever\b|\byet\b")
 
@@ -211,11 +212,6 @@ _NOT_WORD = frozenset(" \t\n.,;:!?'\"()[]{}<>/\\|-+*=&%$#@~^`") | {""}
 _MISSING: Any = object()
 
 
-def _is_word(ch: str) -> bool:
-    """Whether ``\\b`` counts ``ch`` as a word character (the regex engine's Unicode rule)."""
-    return ch.isalnum() or ch == "_"
-
-
 def _first_fit(forms: tuple[LiteralForm, ...], key: str, word_after: bool) -> int:
     """Length of the first form (in the engine's order) that ``key`` starts with, or 0.
 
@@ -226,7 +222,7 @@ def _first_fit(forms: tuple[LiteralForm, ...], key: str, word_after: bool) -> in
         if key.startswith(text):
             if after is None:
                 return len(text)
-            nxt = word_after if len(text) == len(key) else _is_word(key[len(text)])
+            nxt = word_after if len(text) == len(key) else is_word(key[len(text)])
             if nxt == after:
                 return len(text)
     return 0
@@ -539,7 +535,7 @@ class Classifier:
         module constants in locals.
         """
         last = len(lower) - 1
-        word_chars, not_word, missing = _WORD_CHARS, _NOT_WORD, _MISSING
+        word_chars, not_word, missing = TOKEN_CHARS, _NOT_WORD, _MISSING
         flags = 0
         cues: list[tuple[int, int]] = []
         negation = False
@@ -620,9 +616,9 @@ class Classifier:
         """What follows a key found at ``start``, as far as its plan is concerned, when it is a
         word character ``nxt``: "w" if it is not part of the word the key starts, else the
         identity of the candidate set of that longer word ("blockers", "120ms")."""
-        if word is None and nxt in _WORD_CHARS:
+        if word is None and nxt in TOKEN_CHARS:
             return id(self._word_candidates(lower, start))
-        return "w" if _is_word(nxt) else ""
+        return "w" if is_word(nxt) else ""
 
     def _word_candidates(self, lower: str, start: int) -> tuple[_Entry, ...]:
         """The candidates of the word starting at ``start``."""
@@ -668,8 +664,8 @@ class Classifier:
         n't at the end of a word."""
         nxt = lower[stop : stop + 1]
         if flag & _NEGATION_NT:
-            return not _is_word(nxt)
-        return (not start or lower[start - 1] not in _WORD_CHARS) and nxt not in _WORD_CHARS
+            return not is_word(nxt)
+        return (not start or lower[start - 1] not in TOKEN_CHARS) and nxt not in TOKEN_CHARS
 
     @staticmethod
     def _search(
@@ -683,7 +679,7 @@ class Classifier:
         m = search(lower)
         while m is not None:
             s = m.start()
-            if not (s and lower[s] in _WORD_CHARS and lower[s - 1] in _WORD_CHARS):
+            if not (s and lower[s] in TOKEN_CHARS and lower[s - 1] in TOKEN_CHARS):
                 if entry[4] == _IGNORE:
                     label_ignored.setdefault(entry[2], []).append((s, m.end()))
                 else:

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.analysis.classifier import Classifier, default_classifier
 from bot.analysis.labels import CONCERNS, WASTES
-from bot.analysis.pipeline import DEFAULT_SCOPE, analyze_record
+from bot.analysis.pipeline import analyze_record, scope_of
 from bot.analysis.themes import ThemeIndex
 
 
@@ -159,8 +159,7 @@ def theme_pairs(records: Sequence[dict[str, Any]], key: str) -> set[tuple[int, i
         v = r.get(key)
         if v is None:
             continue  # null theme = singleton
-        team = r.get("team") if isinstance(r.get("team"), str) else DEFAULT_SCOPE
-        groups.setdefault((team, str(v)), []).append(i)
+        groups.setdefault((scope_of(r), str(v)), []).append(i)
     pairs: set[tuple[int, int]] = set()
     for members in groups.values():
         pairs.update(combinations(members, 2))
@@ -177,8 +176,7 @@ def channel_models(records: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
     for r in records:
         model = r.get("model")
         if isinstance(model, str) and model:
-            team = r.get("team") if isinstance(r.get("team"), str) else DEFAULT_SCOPE
-            out.setdefault(team, set()).add(model)
+            out.setdefault(scope_of(r), set()).add(model)
     return {team: sorted(models) for team, models in out.items()}
 
 
@@ -203,8 +201,7 @@ def evaluate(
         inp = {k: rec[k] for k in ("id", "text", "question", "team", "week", "author") if k in rec}
         known = known_models
         if models_by_team is not None:
-            team = rec.get("team") if isinstance(rec.get("team"), str) else DEFAULT_SCOPE
-            known = [*known_models, *models_by_team.get(team, ())]
+            known = [*known_models, *models_by_team.get(scope_of(rec), ())]
         preds.append(analyze_record(inp, classifier=clf, themes_by_team=themes, known_models=known))
     gold_w = [set(r.get("wastes") or ()) for r in gold_rows]
     gold_c = [set(r.get("concerns") or ()) for r in gold_rows]

@@ -55,8 +55,10 @@ _ALONE = frozenset(MODEL_ROLES + MODEL_KINDS)
 _DESCRIBED = r"[ -](?:models?|" + "|".join(MODEL_ROLES + MODEL_KINDS) + ")"
 
 
-def _spellings(low: str) -> tuple[str, list[str], list[str]]:
-    """A configured name's base (no version), its version tag, and its shortenings."""
+def _spellings(low: str) -> tuple[str, list[str], list[str], list[str]]:
+    """A configured name's base (no version), its version tag, its shortenings, and the short
+    letter-only parts ("asr" in asr-conformer) that name it when written in capitals ("the ASR
+    endpoint"); in lower case those are too often ordinary words ("opt")."""
     base = _VERSION.sub("", low)
     version = low[len(base) + 1 :]
     parts = re.split(r"[-_ ]+", base)
@@ -69,18 +71,13 @@ def _spellings(low: str) -> tuple[str, list[str], list[str]]:
     alone = [re.escape(p) for p in parts if p in _ALONE]
     # "the dwell model", "the anomaly detector": one part of the name, then a word for a model
     described = [re.escape(p) + _DESCRIBED for p in parts if len(p) >= 4 and p not in _ALONE]
-    return base, [version] if version else [], runs + alone + described
+    acronyms = [p.upper() for p in parts if 2 <= len(p) <= 5 and p.isalpha()]
+    return base, [version] if version else [], runs + alone + described, acronyms
 
 
 def _whole(alternatives: str) -> re.Pattern[str]:
     """One of ``alternatives`` standing as a whole name (not inside "x-asr-y" or "asrx")."""
     return re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])")
-
-
-def _acronyms(base: str) -> list[str]:
-    """Short letter-only parts ("asr" in asr-conformer), which name the model when written in
-    capitals ("the ASR endpoint"); in lower case they are too often ordinary words ("opt")."""
-    return [p.upper() for p in re.split(r"[-_ ]+", base) if 2 <= len(p) <= 5 and p.isalpha()]
 
 
 @lru_cache(maxsize=256)
@@ -89,15 +86,15 @@ def _known_patterns(known: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str],
     over the reply as written (so the earliest mention of either wins)."""
     names = [(name, name.strip().lower()) for name in known if name.strip()]
     spelt = {name: _spellings(low) for name, low in names}
-    caps = {name: _acronyms(spelt[name][0]) for name, _ in names}
-    # a shortening or version tag shared by two configured models names neither of them
+    # a shortening, version tag or acronym shared by two configured models names neither
     shared = Counter(
-        s for base, versions, short in spelt.values() for s in {base, *versions, *short}
+        s
+        for base, versions, short, caps in spelt.values()
+        for s in {base, *versions, *short, *caps}
     )
-    shared.update(a for acronyms in caps.values() for a in set(acronyms))
     out: list[tuple[str, re.Pattern[str], bool]] = []
     for name, low in names:
-        base, versions, short = spelt[name]
+        base, versions, short, caps = spelt[name]
         alts = [re.escape(low)]
         if versions:
             if shared[base] == 1:  # "eta-gbm" names neither eta-gbm-v2 nor eta-gbm-v3
@@ -110,7 +107,7 @@ def _known_patterns(known: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str],
         alts.extend(s for s in short if shared[s] == 1)
         alts.extend(re.escape(v) for v in versions if shared[v] == 1)
         out.append((name, _whole("|".join(alts)), False))
-        upper = [re.escape(a) for a in caps[name] if shared[a] == 1]
+        upper = [re.escape(a) for a in caps if shared[a] == 1]
         if upper:
             out.append((name, _whole("|".join(upper)), True))
     return tuple(out)

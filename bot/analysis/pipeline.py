@@ -19,6 +19,12 @@ DEFAULT_SCOPE = ""
 """Theme scope used for records without a ``team``."""
 
 
+def scope_of(rec: dict[str, Any]) -> str:
+    """The team a record's themes (and configured models) belong to: its ``team``, if any."""
+    team = rec.get("team")
+    return team if isinstance(team, str) else DEFAULT_SCOPE
+
+
 def analyze_record(
     rec: dict[str, Any],
     *,
@@ -37,8 +43,7 @@ def analyze_record(
     """
     question = rec.get("question")
     cls = classifier.classify(rec["text"], question if isinstance(question, str) else None)
-    team = rec.get("team")
-    scope = team if isinstance(team, str) else DEFAULT_SCOPE
+    scope = scope_of(rec)
     index = themes_by_team.get(scope)
     if index is None:
         index = themes_by_team[scope] = ThemeIndex()

@@ -349,7 +349,8 @@ def _literal_analysis(
 # engine would match, in the order it would try the alternatives: the first form that fits at a
 # word is the match the regex would have returned there.
 
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+"""Characters of the lower-cased words vocabulary patterns start at."""
 _MAX_FORMS = 128
 _MAX_HEADS = 64
 _MAX_GATE = 32
@@ -431,7 +432,7 @@ def _repeat(body: _Spelling, lo: int, hi: int) -> _Spelling:
     return out + ([("", ())] if lo == 0 else [])
 
 
-def _is_word(ch: str) -> bool:
+def is_word(ch: str) -> bool:
     """What ``\\b`` counts as a word character (the engine's Unicode rule)."""
     return ch.isalnum() or ch == "_"
 
@@ -440,15 +441,15 @@ def _form(text: str, asserts: tuple[tuple[int, bool], ...]) -> LiteralForm | Non
     """Settle the assertions of one spelling; None when it can never match at a word start."""
     if not text:
         raise _NotFinite  # matches the empty string: every word would be a hit
-    if text[0] not in _TOKEN_CHARS:
+    if text[0] not in TOKEN_CHARS:
         return None
     after: bool | None = None
     for off, boundary in asserts:
         if off == 0:
             raise _NotFinite  # depends on the character before the word
-        before = _is_word(text[off - 1])
+        before = is_word(text[off - 1])
         if off < len(text):
-            if (before != _is_word(text[off])) != boundary:
+            if (before != is_word(text[off])) != boundary:
                 return None
             continue
         need = not before if boundary else before
@@ -490,7 +491,7 @@ def _heads_of(items: list[Any]) -> tuple[str, ...] | None:
     heads = _heads(items, at_start=True)
     if "" in heads:
         return None
-    return tuple(h for h in heads if h[0] in _TOKEN_CHARS)
+    return tuple(h for h in heads if h[0] in TOKEN_CHARS)
 
 
 def _heads(items: list[Any], at_start: bool) -> list[str]:
@@ -531,12 +532,12 @@ def _start_chars(av: Any) -> list[str]:
         if op is _sre.LITERAL:
             chars.append(chr(arg))
         elif op is _sre.RANGE:
-            chars.extend(ch for ch in sorted(_TOKEN_CHARS) if arg[0] <= ord(ch) <= arg[1])
+            chars.extend(ch for ch in sorted(TOKEN_CHARS) if arg[0] <= ord(ch) <= arg[1])
         elif op is _sre.CATEGORY and arg is _sre.CATEGORY_DIGIT:
             chars.extend("0123456789")
         else:
             return []
-    return [ch for ch in dict.fromkeys(chars) if ch in _TOKEN_CHARS]
+    return [ch for ch in dict.fromkeys(chars) if ch in TOKEN_CHARS]
 
 
 def _trim(heads: list[str]) -> list[str]:
