@@ -123,7 +123,8 @@ _WORD_PREFIXES = frozenset((
 ))  # fmt: skip
 """First parts of ordinary hyphenated words ("re-run", "half-loaded"), which name no entity."""
 _WORD_PARTICLES = frozenset((
-    "up", "ups", "off", "in", "out", "on", "down", "based", "like", "related", "wise", "level",
+    "up", "ups", "off", "offs", "in", "ins", "out", "outs", "on", "ons", "down", "based", "like",
+    "related", "wise", "level",
 ))  # fmt: skip
 _SLUG = re.compile(r"[^a-z0-9]+")
 _SUFFIXES = (

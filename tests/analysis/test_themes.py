@@ -170,6 +170,15 @@ def test_ordinary_hyphenated_compounds_are_not_entities() -> None:
     assert entities == {"e:churn-model"}
 
 
+def test_compounds_built_with_function_words_or_particles_are_not_entities() -> None:
+    index = ThemeIndex()
+    vec = index.vector(
+        "end-to-end check-ins and hand-offs, a no-go for the go-live of ranker-svc", ["x"]
+    )
+    entities = {t for t in vec if t.startswith("e:")}
+    assert entities == {"e:ranker-svc"}
+
+
 def test_a_labelled_reply_only_joins_a_theme_about_one_of_its_labels() -> None:
     index = ThemeIndex()
     latency = index.assign("search-api p99 latency doubled after the rollout", ["serving_sla"])
