@@ -9,8 +9,9 @@ scorer", "the lstm", "the bandit"), as another part followed by a word for a mod
 model", "the anomaly detector"), or as its bare version tag ("v4"). A shortening only counts
 when exactly one configured model has it: with "eta-gbm-v2" and "eta-gbm-v3" configured, "the
 gbm" names neither. Only then do we guess from the shape of hyphenated names (``churn-v3``,
-``chargeback-gbm``), requiring a version or a model-ish final word so ordinary hyphenated words
-("follow-up", "on-call", "re-ran", "A100", "p99") are not mistaken for models.
+``chargeback-gbm``, ``sales-fcst``), requiring a version (joined or after a space: "intent-t
+v12") or a model-ish final word so ordinary hyphenated words ("follow-up", "on-call", "re-ran",
+"A100", "p99") are not mistaken for models.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ team whose name ends in them; kinds of model ("gbm", "bert") and "model" itself 
 MODEL_KINDS = (
     "gbm", "xgb", "xgboost", "lgbm", "lightgbm", "catboost", "bert", "lstm", "gru", "cnn", "rnn",
     "transformer", "knn", "bandit", "prophet", "arima", "iforest", "svm", "logreg", "mlp", "gnn",
-    "tft", "llm",
+    "tft", "llm", "dnn", "conformer", "resnet", "vit", "gan", "vae", "crf",
 )  # fmt: skip
 """Kinds of model. In a configured name ("dwell-lstm") a kind that no other configured model has
 can stand for it ("retrained the lstm")."""
 _MODEL_SUFFIXES = (
     *MODEL_ROLES, *MODEL_KINDS, "model", "embeddings", "rf", "lr", "net", "forecast", "recsys",
-    "anomaly", "parser-model",
+    "anomaly", "parser-model", "fcst", "embed", "nlu", "ner", "asr", "tts", "seg", "xl",
 )  # fmt: skip
 _NOT_MODELS = frozenset(
     {
@@ -51,6 +52,8 @@ _PATTERN = re.compile(
     + "|".join(_MODEL_SUFFIXES)
     + r"))(?![\w-])"
 )
+_VERSIONED = re.compile(r"(?<![\w/.-])([a-z][a-z0-9]*(?:-[a-z0-9]+)+) v\d+(?:\.\d+)*(?![\w-])")
+"""A hyphenated name followed by a version tag ("uplift-t v5", "query-embed v12")."""
 _ALONE = frozenset(MODEL_ROLES + MODEL_KINDS)
 _DESCRIBED = r"[ -](?:models?|" + "|".join(MODEL_ROLES + MODEL_KINDS) + ")"
 
@@ -130,9 +133,11 @@ def find_model(text: str, known: Sequence[str] = ()) -> str | None:
             return best[1]
     if "-" not in lower:
         return None  # guessed names are hyphenated ("churn-v3"); most replies have no hyphen
-    for m in _PATTERN.finditer(lower):
-        name = m.group(1)
-        if name in _NOT_MODELS or len(name) < 4:
-            continue
-        return name
-    return None
+    found: list[tuple[int, str]] = []
+    for rx in (_PATTERN, _VERSIONED):
+        for m in rx.finditer(lower):
+            name = m.group(1)
+            if name not in _NOT_MODELS and len(name) >= 4:
+                found.append((m.start(), name))
+                break
+    return min(found)[1] if found else None

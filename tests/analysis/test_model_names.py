@@ -66,6 +66,10 @@ def test_known_list_shortenings_must_be_unambiguous(text: str) -> None:
         ("the invoice-classifier keeps mislabelling", "invoice-classifier"),
         ("retrained basket-gbm overnight", "basket-gbm"),
         ("pricing-v5 rollout paused", "pricing-v5"),
+        ("sales-fcst backtest came out odd", "sales-fcst"),  # abbreviated "forecast"
+        ("nightly spam-dnn refit OOM'd", "spam-dnn"),  # a kind of model
+        ("bumped intent-t v12 to half the traffic", "intent-t"),  # any name with a version tag
+        ("the hand-off doc, then ticket-nlu v3 eval", "ticket-nlu"),  # earliest real name
     ],
 )
 def test_patterns_when_unknown(text: str, model: str) -> None:
@@ -79,6 +83,7 @@ def test_patterns_when_unknown(text: str, model: str) -> None:
         "p99 on the A100 pool",
         "moved to v3 of the api",
         "state-of-the-art results in real-time",
+        "follow-up v2 of the doc is out",
     ],
 )
 def test_no_false_positives(text: str) -> None:
