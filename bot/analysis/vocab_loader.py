@@ -71,7 +71,6 @@ class Pattern:
     weight: float
     needs_trouble: bool
     negatable: bool
-    trigger: str | None
     branches: tuple[Branch, ...] = ()
 
 
@@ -125,17 +124,6 @@ class Concepts:
 
 
 _LEADING_WORD = re.compile(r"(?:\\b)?([a-z0-9]+)")
-
-
-def derive_trigger(pattern: str) -> str | None:
-    """The literal word prefix every match of ``pattern`` must start with, if any.
-
-    The classifier only tries a pattern at words that start with its trigger, which is what
-    keeps the per-reply cost flat as the vocabulary grows. Patterns that start with a group, a
-    class or contain a top-level alternation get no single trigger (see :func:`derive_triggers`).
-    """
-    got = _word_trigger(pattern)
-    return got[0] if got else None
 
 
 _WHOLE_WORD_ESCAPES = ("\\b", "\\W", "\\s")
@@ -721,7 +709,6 @@ def load_label(path: Path) -> LabelVocab:
                 weight=float(weight),
                 needs_trouble=flags["needs_trouble"],
                 negatable=flags["negatable"],
-                trigger=derive_trigger(src),
                 branches=branches,
             )
         )
@@ -765,7 +752,6 @@ def load_shared(path: Path) -> SharedVocab:
                     weight=0.0,
                     needs_trouble=False,
                     negatable=key == "trouble",
-                    trigger=derive_trigger(src),
                     branches=branches_of(src, where),
                 )
             )
