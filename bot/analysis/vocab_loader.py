@@ -109,6 +109,8 @@ class Concepts:
     stopwords: frozenset[str]
     weights: Mapping[str, float] = field(default_factory=dict)
     prefix_lengths: tuple[int, ...] = field(default=())
+    continuation: re.Pattern[str] | None = None
+    """Words and phrases saying a reply goes on with a story already told ("still", "again")."""
 
     def concept_of(self, token: str) -> str | None:
         """Map one lower-case token to its concept id, or ``None``."""
@@ -772,6 +774,13 @@ def load_concepts(path: Path) -> Concepts:
     stop = data.get("stopwords", [])
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise VocabError(f"{path}: key 'stopwords' must be a list of strings")
+    cont = data.get("continuation", [])
+    if not isinstance(cont, list) or not all(
+        isinstance(w, str) and re.fullmatch(r"[a-z0-9][a-z0-9' -]*", w) for w in cont
+    ):
+        raise VocabError(
+            f"{path}: key 'continuation' must be a list of lower-case words or phrases"
+        )
     concepts = data.get("concepts")
     if not isinstance(concepts, dict) or not concepts:
         raise VocabError(f"{path}: missing table [concepts.<id>]")
@@ -817,6 +826,9 @@ def load_concepts(path: Path) -> Concepts:
         stopwords=frozenset(stop),
         weights=weights,
         prefix_lengths=tuple(sorted({len(p) for p in prefixes}, reverse=True)),
+        continuation=(
+            re.compile(r"\b(?:" + "|".join(map(re.escape, cont)) + r")\b") if cont else None
+        ),
     )
 
 

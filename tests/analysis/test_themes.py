@@ -191,6 +191,19 @@ def test_a_labelled_reply_only_joins_a_theme_about_one_of_its_labels() -> None:
     assert tools.key != latency.key and tools.is_new
 
 
+def test_a_reply_that_goes_on_with_a_story_joins_it_more_easily() -> None:
+    founding = "waiting on the data platform team to grant read access to the orders table"
+    later = "access request pending with the data owner, security review and legal"
+    fresh = ThemeIndex()
+    first = fresh.assign(founding, ["waiting"])
+    plain = fresh.assign(later, ["waiting"])
+    assert first and plain and plain.is_new  # close, but not close enough on its own
+    told = ThemeIndex()
+    first = told.assign(founding, ["waiting"])
+    goes_on = told.assign("still " + later, ["waiting"])
+    assert first and goes_on and goes_on.key == first.key
+
+
 def test_an_unlabelled_status_update_may_join_any_theme() -> None:
     index = ThemeIndex()
     founded = index.assign("search-api p99 latency doubled after the rollout", ["serving_sla"])
