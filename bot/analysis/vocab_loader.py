@@ -111,6 +111,8 @@ class Concepts:
     prefix_lengths: tuple[int, ...] = field(default=())
     continuation: re.Pattern[str] | None = None
     """Words and phrases saying a reply goes on with a story already told ("still", "again")."""
+    new_report: re.Pattern[str] | None = None
+    """Words and phrases announcing a separate, new report ("heads up", "someone")."""
 
     def concept_of(self, token: str) -> str | None:
         """Map one lower-case token to its concept id, or ``None``."""
@@ -774,13 +776,6 @@ def load_concepts(path: Path) -> Concepts:
     stop = data.get("stopwords", [])
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise VocabError(f"{path}: key 'stopwords' must be a list of strings")
-    cont = data.get("continuation", [])
-    if not isinstance(cont, list) or not all(
-        isinstance(w, str) and re.fullmatch(r"[a-z0-9][a-z0-9' -]*", w) for w in cont
-    ):
-        raise VocabError(
-            f"{path}: key 'continuation' must be a list of lower-case words or phrases"
-        )
     concepts = data.get("concepts")
     if not isinstance(concepts, dict) or not concepts:
         raise VocabError(f"{path}: missing table [concepts.<id>]")
@@ -826,10 +821,19 @@ def load_concepts(path: Path) -> Concepts:
         stopwords=frozenset(stop),
         weights=weights,
         prefix_lengths=tuple(sorted({len(p) for p in prefixes}, reverse=True)),
-        continuation=(
-            re.compile(r"\b(?:" + "|".join(map(re.escape, cont)) + r")\b") if cont else None
-        ),
+        continuation=_phrases(data, "continuation", path),
+        new_report=_phrases(data, "new_report", path),
     )
+
+
+def _phrases(data: dict[str, Any], key: str, path: Path) -> re.Pattern[str] | None:
+    """An optional list of lower-case words or phrases, as one whole-word regex."""
+    got = data.get(key, [])
+    if not isinstance(got, list) or not all(
+        isinstance(w, str) and re.fullmatch(r"[a-z0-9][a-z0-9' -]*", w) for w in got
+    ):
+        raise VocabError(f"{path}: key {key!r} must be a list of lower-case words or phrases")
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, got)) + r")\b") if got else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,6 +204,19 @@ def test_a_reply_that_goes_on_with_a_story_joins_it_more_easily() -> None:
     assert first and goes_on and goes_on.key == first.key
 
 
+def test_a_reply_announcing_a_new_report_needs_to_be_clearly_closer() -> None:
+    founding = "flaky facet test failed CI on main twice today"
+    later = "the facet test failed CI on my branch"
+    plain = ThemeIndex()
+    first = plain.assign(founding, ["defects"])
+    joined = plain.assign(later, ["defects"])
+    assert first and joined and joined.key == first.key
+    news = ThemeIndex()
+    first = news.assign(founding, ["defects"])
+    separate = news.assign("heads up: " + later, ["defects"])
+    assert first and separate and separate.is_new
+
+
 def test_an_unlabelled_status_update_may_join_any_theme() -> None:
     index = ThemeIndex()
     founded = index.assign("search-api p99 latency doubled after the rollout", ["serving_sla"])

@@ -81,6 +81,13 @@ def test_bad_continuation_cue(vocab: Path) -> None:
         Classifier(vocab)
 
 
+def test_bad_new_report_cue(vocab: Path) -> None:
+    f = vocab / "concepts.toml"
+    f.write_text(f.read_text().replace("new_report = [", "new_report = [3, ", 1))
+    with pytest.raises(VocabError, match=r"concepts\.toml.*'new_report'"):
+        Classifier(vocab)
+
+
 def test_user_extension_takes_effect(vocab: Path) -> None:
     text = "the frobnicator queue ate my afternoon"
     assert "motion" not in Classifier(vocab).classify(text).wastes
