@@ -134,7 +134,7 @@ def find_model(text: str, known: Sequence[str] = ()) -> str | None:
     if "-" not in lower:
         return None  # guessed names are hyphenated ("churn-v3"); most replies have no hyphen
     found: list[tuple[int, str]] = []
-    for rx in (_PATTERN, _VERSIONED):
+    for rx in (_PATTERN, _VERSIONED) if " v" in lower else (_PATTERN,):
         for m in rx.finditer(lower):
             name = m.group(1)
             if name not in _NOT_MODELS and len(name) >= 4:

@@ -509,9 +509,9 @@ class ThemeIndex:
         need = (self.threshold or JOIN_THRESHOLD) if labels else UNLABELLED_THRESHOLD
         concepts = _concepts(self.vocab_dir)
         lower = text.lower()
-        if concepts.continuation is not None and concepts.continuation.search(lower):
+        if concepts.continuation is not None and concepts.continuation.found_in(lower):
             need -= CONTINUATION_DISCOUNT
-        if concepts.new_report is not None and concepts.new_report.search(lower):
+        if concepts.new_report is not None and concepts.new_report.found_in(lower):
             need += NEW_REPORT_PENALTY
         best = self.best_match(vec, need)
         if best is not None and best[0] >= need:
