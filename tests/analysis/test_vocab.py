@@ -11,6 +11,7 @@ from bot.analysis.classifier import Classifier
 from bot.analysis.vocab_loader import (
     DEFAULT_VOCAB_DIR,
     DIGIT_TRIGGER,
+    Phrases,
     VocabError,
     derive_triggers,
     literal_forms,
@@ -79,6 +80,21 @@ def test_bad_continuation_cue(vocab: Path) -> None:
     f.write_text(f.read_text().replace("continuation = [", 'continuation = ["Still!", ', 1))
     with pytest.raises(VocabError, match=r"concepts\.toml.*'continuation'"):
         Classifier(vocab)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("is it still red?", True),
+        ("still", True),
+        ("heads up: the export leaks emails", True),
+        ("a moment of stillness", False),  # inside a longer word
+        ("the heads upgrade", False),
+        ("distill the ranker", False),
+    ],
+)
+def test_phrases_are_found_as_whole_words(text: str, found: bool) -> None:
+    assert Phrases(["still", "heads up"]).found_in(text) is found
 
 
 def test_bad_new_report_cue(vocab: Path) -> None:
