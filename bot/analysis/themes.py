@@ -73,10 +73,10 @@ UNLABELLED_THRESHOLD = 0.45
 CONTINUATION_DISCOUNT = 0.1
 """Taken off both thresholds when the reply says it goes on with a story ("still", "again",
 ``continuation`` in ``concepts.toml``). Such replies belong to a theme more often than others
-(about half of them against a third, in every labelled corpus we have), and they are the ones
-whose wording has drifted furthest from the reply that founded the theme. Chosen on weeks
-W10-W12 of the development corpus; theme F1 rose on the held-back weeks (0.440 to 0.453) and on
-five of the seven corpora in ``eval/`` (the other two moved by less than 0.005)."""
+(about half of them against a third, in dev and in the read corpora of ``eval/``), and they are
+the ones whose wording has drifted furthest from the reply that founded the theme. Chosen on
+weeks W10-W12 of the development corpus; theme F1 rose on the held-back weeks (0.440 to 0.453)
+and on five of the seven corpora in ``eval/`` (the other two moved by less than 0.005)."""
 NEW_REPORT_PENALTY = 0.2
 """Added to both thresholds when the reply announces a new report ("heads up", "someone",
 ``new_report`` in ``concepts.toml``): about one in seven of those replies belongs to a theme,
