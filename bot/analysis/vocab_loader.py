@@ -132,7 +132,8 @@ class Phrases:
 
 @dataclass(frozen=True, slots=True)
 class Concepts:
-    """Synonym table for themes: word (or word prefix ending in ``*``) -> concept id."""
+    """What ``concepts.toml`` gives themes: the synonym table (word, or word prefix ending in
+    ``*``, -> concept id), stopwords, and the continuation and new-report cue phrases."""
 
     exact: Mapping[str, str]
     prefixes: Mapping[str, str]

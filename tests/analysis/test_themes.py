@@ -8,6 +8,7 @@ from bot.analysis.themes import (
     MAX_PROFILE_TERMS,
     PROFILE_SLACK,
     ThemeIndex,
+    ThemeMatch,
     ThemeProfile,
     is_recurring,
     same_entity,
@@ -191,30 +192,31 @@ def test_a_labelled_reply_only_joins_a_theme_about_one_of_its_labels() -> None:
     assert tools.key != latency.key and tools.is_new
 
 
+def _after(founding: str, later: str, labels: list[str]) -> tuple[ThemeMatch, ThemeMatch]:
+    """Found a theme with ``founding`` in a fresh index; return it and where ``later`` went."""
+    index = ThemeIndex()
+    first = index.assign(founding, labels)
+    second = index.assign(later, labels)
+    assert first and second
+    return first, second
+
+
 def test_a_reply_that_goes_on_with_a_story_joins_it_more_easily() -> None:
     founding = "waiting on the data platform team to grant read access to the orders table"
     later = "access request pending with the data owner, security review and legal"
-    fresh = ThemeIndex()
-    first = fresh.assign(founding, ["waiting"])
-    plain = fresh.assign(later, ["waiting"])
-    assert first and plain and plain.is_new  # close, but not close enough on its own
-    told = ThemeIndex()
-    first = told.assign(founding, ["waiting"])
-    goes_on = told.assign("still " + later, ["waiting"])
-    assert first and goes_on and goes_on.key == first.key
+    _, plain = _after(founding, later, ["waiting"])
+    assert plain.is_new  # close, but not close enough on its own
+    first, goes_on = _after(founding, "still " + later, ["waiting"])
+    assert goes_on.key == first.key
 
 
 def test_a_reply_announcing_a_new_report_needs_to_be_clearly_closer() -> None:
     founding = "flaky facet test failed CI on main twice today"
     later = "the facet test failed CI on my branch"
-    plain = ThemeIndex()
-    first = plain.assign(founding, ["defects"])
-    joined = plain.assign(later, ["defects"])
-    assert first and joined and joined.key == first.key
-    news = ThemeIndex()
-    first = news.assign(founding, ["defects"])
-    separate = news.assign("heads up: " + later, ["defects"])
-    assert first and separate and separate.is_new
+    first, joined = _after(founding, later, ["defects"])
+    assert joined.key == first.key
+    _, separate = _after(founding, "heads up: " + later, ["defects"])
+    assert separate.is_new
 
 
 def test_an_unlabelled_status_update_may_join_any_theme() -> None:

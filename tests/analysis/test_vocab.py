@@ -202,27 +202,32 @@ def _fired(clf: Classifier, text: str) -> list[str]:
     return [pattern for label, pattern, _w in clf.explain(text) if label == "motion"]
 
 
+def _fires(clf: Classifier, text: str, word: str) -> bool:
+    """Whether a motion pattern containing ``word`` fired on ``text``."""
+    return any(word in p for p in _fired(clf, text))
+
+
 def test_literal_phrases_are_found(frob_vocab: Path) -> None:
     clf = Classifier(frob_vocab)
-    assert any("frobnicat" in p for p in _fired(clf, "we frobnicated the queue twice"))
+    assert _fires(clf, "we frobnicated the queue twice", "frobnicat")
     # a pattern may match the start of a longer word ...
-    assert any("quuxify" in p for p in _fired(clf, "quuxifying the backlog again"))
+    assert _fires(clf, "quuxifying the backlog again", "quuxify")
     # ... but only at the start of a word, and a \b at its end needs the word to end there
-    assert not any("frobnicat" in p for p in _fired(clf, "we refrobnicated the queue"))
-    assert not any("frobnicat" in p for p in _fired(clf, "frobnicated the queues"))
+    assert not _fires(clf, "we refrobnicated the queue", "frobnicat")
+    assert not _fires(clf, "frobnicated the queues", "frobnicat")
 
 
 def test_literal_phrases_can_be_negated_or_ignored(frob_vocab: Path) -> None:
     clf = Classifier(frob_vocab)
     negated = _fired(clf, "no need to frobnicate the queue this week")
     assert negated and all(p.endswith("(negated)") for p in negated)
-    assert not any("frobnicat" in p for p in _fired(clf, "time to frobnicate the docs"))
+    assert not _fires(clf, "time to frobnicate the docs", "frobnicat")
 
 
 def test_regex_branches_behind_weak_prefixes(frob_vocab: Path) -> None:
     """A branch starting with a digit is only tried where its gate string is in the reply."""
     clf = Classifier(frob_vocab)
-    assert any("zorp" in p for p in _fired(clf, "lost 12 zorps to retries"))
-    assert any("zorp" in p for p in _fired(clf, "3 zorp loops before lunch"))
-    assert not any("zorp" in p for p in _fired(clf, "12 zorp, 3 loops"))
-    assert not any("zorp" in p for p in _fired(clf, "v12 zorps"))
+    assert _fires(clf, "lost 12 zorps to retries", "zorp")
+    assert _fires(clf, "3 zorp loops before lunch", "zorp")
+    assert not _fires(clf, "12 zorp, 3 loops", "zorp")
+    assert not _fires(clf, "v12 zorps", "zorp")
